@@ -1,0 +1,116 @@
+"""Compile a validated definition into an immutable plan of ready-to-run states.
+
+Every path, template, intrinsic call and Choice rule is parsed here, once;
+the interpreter's hot loop only calls what this module built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from asl_engine.definition import model as m
+from asl_engine.integrations.arns import parse_resource
+from asl_engine.query.jsonpath import compile_path, compile_reference_path
+from asl_engine.query.payload import compile_payload
+from asl_engine.runtime.dataflow import JsonPathIO
+from asl_engine.runtime.retry import Catcher, Retrier
+from asl_engine.runtime.states.base import CompiledState
+from asl_engine.runtime.states.choice import ChoiceState, compile_rule
+from asl_engine.runtime.states.map import MapSettings, MapState, batch_items
+from asl_engine.runtime.states.parallel import ParallelState
+from asl_engine.runtime.states.simple import _UNSET, FailState, PassState, SucceedState
+from asl_engine.runtime.states.task import TaskState
+from asl_engine.runtime.states.wait import WaitState
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A compiled (sub-)state machine: the top level, a Parallel branch or a Map's ItemProcessor."""
+
+    start_at: str
+    states: MappingProxyType
+    timeout_seconds: int | None = None
+
+
+def compile_definition(model: m.StateMachineModel) -> Plan:
+    return Plan(model.start_at, _compile_states(model.states, model), model.timeout_seconds)
+
+
+def _compile_states(states: dict[str, Any], root: m.StateMachineModel) -> MappingProxyType:
+    return MappingProxyType({name: _compile_state(name, state, root) for name, state in states.items()})
+
+
+def _branch(branch: m.Branch, root: m.StateMachineModel) -> Plan:
+    return Plan(branch.start_at, _compile_states(branch.states, root))
+
+
+def _next(state: Any) -> str | None:
+    return None if state.end else state.next
+
+
+def _retriers(state: Any) -> tuple[Retrier, ...]:
+    return tuple(Retrier(tuple(r.error_equals), r.interval_seconds, r.max_attempts, r.backoff_rate,
+                         r.max_delay_seconds, r.jitter_strategy == "FULL") for r in state.retry)
+
+
+def _catchers(state: Any) -> tuple[Catcher, ...]:
+    return tuple(Catcher(tuple(c.error_equals), c.next,
+                         None if c.result_path is None else compile_reference_path(c.result_path))
+                 for c in state.catch)
+
+
+def _optional_path(text: str | None) -> Any:
+    return compile_path(text) if text else None
+
+
+def _compile_state(name: str, state: Any, root: m.StateMachineModel) -> CompiledState:
+    io = JsonPathIO(state)
+    if isinstance(state, m.PassState):
+        return PassState(name, _next(state), io, state.result if state.has("result") else _UNSET)
+    if isinstance(state, m.TaskState):
+        return TaskState(name, _next(state), io, _retriers(state), _catchers(state), parse_resource(state.resource),
+                         state.timeout_seconds, _optional_path(state.timeout_seconds_path),
+                         state.heartbeat_seconds, _optional_path(state.heartbeat_seconds_path))
+    if isinstance(state, m.ChoiceState):
+        choices = [(compile_rule(rule), rule.next) for rule in state.choices]
+        return ChoiceState(name, io, choices, state.default)
+    if isinstance(state, m.WaitState):
+        return WaitState(name, _next(state), io, state.seconds, state.seconds_path, state.timestamp,
+                         state.timestamp_path)
+    if isinstance(state, m.SucceedState):
+        return SucceedState(name, io)
+    if isinstance(state, m.FailState):
+        return FailState(name, state.error, state.cause, state.error_path, state.cause_path)
+    if isinstance(state, m.ParallelState):
+        return ParallelState(name, _next(state), io, _retriers(state), _catchers(state),
+                             [_branch(b, root) for b in state.branches])
+    if isinstance(state, m.MapState):
+        return _compile_map(name, state, io, root)
+    raise TypeError(f"unknown state type {type(state).__name__}")
+
+
+def _compile_map(name: str, state: m.MapState, io: Any, root: m.StateMachineModel) -> MapState:
+    processor = state.processor
+    selector = state.item_selector if state.item_selector is not None else state.parameters
+    batcher = None
+    if state.item_batcher is not None:
+        b = state.item_batcher
+        batch_input = compile_payload(b.batch_input, "BatchInput") if b.batch_input is not None else None
+        batcher = batch_items(b.max_items_per_batch, b.max_input_bytes_per_batch, batch_input)
+    settings = MapSettings(
+        items_path=_optional_path(state.items_path),
+        item_selector=compile_payload(selector, "ItemSelector") if selector is not None else None,
+        max_concurrency=state.max_concurrency,
+        max_concurrency_path=_optional_path(state.max_concurrency_path),
+        tolerated_count=state.tolerated_failure_count,
+        tolerated_count_path=_optional_path(state.tolerated_failure_count_path),
+        tolerated_percentage=state.tolerated_failure_percentage,
+        tolerated_percentage_path=_optional_path(state.tolerated_failure_percentage_path),
+        distributed=processor.processor_config.mode == "DISTRIBUTED",
+        batcher=batcher,
+    )
+    # ItemSelector/Parameters are applied per item by the Map itself, not as the state's Parameters.
+    io.parameters = None
+    return MapState(name, _next(state), io, _retriers(state), _catchers(state), _branch(processor, root), settings)

@@ -1,0 +1,80 @@
+"""Local Python implementations of Task resources: callables, ``module:function`` or ``file.py:function``."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from asl_engine.errors import StatesError
+
+
+def load_handler(spec: str) -> Callable[..., Any]:
+    """Import ``pkg.module:function`` or ``path/to/file.py:function`` (Lambda's ``app.handler`` too)."""
+    target, sep, name = spec.rpartition(":")
+    if not sep:  # Lambda's own spelling: "app.lambda_handler"
+        target, _, name = spec.rpartition(".")
+    if not target or not name:
+        raise ValueError(f"handler {spec!r}: expected 'module:function' or 'file.py:function'")
+    if target.endswith(".py") or "/" in target:
+        path = Path(target).resolve()
+        if not path.is_file():
+            raise ValueError(f"handler {spec!r}: no file {path}")
+        module_name = f"_asl_handler_{abs(hash(str(path)))}"
+        module = sys.modules.get(module_name)
+        if module is None:
+            loader_spec = importlib.util.spec_from_file_location(module_name, path)
+            module = importlib.util.module_from_spec(loader_spec)  # type: ignore[arg-type]
+            sys.path.insert(0, str(path.parent))
+            loader_spec.loader.exec_module(module)  # type: ignore[union-attr]
+            sys.modules[module_name] = module
+    else:
+        module = importlib.import_module(target)
+    try:
+        return getattr(module, name)
+    except AttributeError:
+        raise ValueError(f"handler {spec!r}: module {target!r} has no attribute {name!r}") from None
+
+
+def takes_context(fn: Callable[..., Any]) -> bool:
+    """Whether ``fn`` is a Lambda-style ``handler(event, context)`` rather than ``fn(input)``."""
+    try:
+        params = [p for p in inspect.signature(fn).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return False
+    return len(params) >= 2
+
+
+class LambdaContext:
+    """The ``context`` a Lambda handler receives, enough for Powertools and most handlers."""
+
+    def __init__(self, function_name: str, function_arn: str, request_id: str, memory_mb: int = 128,
+                 timeout_s: int = 3) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = function_arn
+        self.memory_limit_in_mb = memory_mb
+        self.aws_request_id = request_id
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = f"local/{request_id}"
+        self._timeout_ms = timeout_s * 1000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self._timeout_ms
+
+
+def lambda_error(exc: BaseException, request_id: str) -> StatesError:
+    """A handler's exception as AWS reports a function error: errorType as the name, a JSON cause."""
+    if isinstance(exc, StatesError):
+        return exc
+    name = type(exc).__name__
+    stack = traceback.format_list(traceback.extract_tb(exc.__traceback__)[1:])
+    cause = {"errorMessage": str(exc), "errorType": name, "requestId": request_id, "stackTrace": stack}
+    return StatesError(name, json.dumps(cause, separators=(",", ":")))

@@ -1,0 +1,106 @@
+"""The resource layer: which local implementation answers a Task's ``Resource``.
+
+This is the seam the service integrations plug into: the Task state asks
+``Resources.invoke`` for a result and writes the history events; how the
+result is produced (an in-process handler here; Lambda endpoints, moto and
+the optimized integrations later) is this layer's business alone.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from asl_engine.errors import StatesError
+from asl_engine.integrations.arns import ResourceSpec
+from asl_engine.integrations.handlers import LambdaContext, lambda_error, load_handler, takes_context
+
+Target = Callable[..., Any] | str
+
+
+def _function_name(name_or_arn: str) -> str:
+    """``my-fn``, ``my-fn:alias``, ``123:function:my-fn`` or a full ARN -> ``my-fn``."""
+    parts = name_or_arn.split(":")
+    if "function" in parts:
+        return parts[parts.index("function") + 1]
+    return parts[0]
+
+
+class Resources:
+    """Local implementations keyed by resource ARN or Lambda function name/ARN."""
+
+    def __init__(self, targets: Mapping[str, Target] | None = None, services: Any = None) -> None:
+        self._by_arn: dict[str, Callable[..., Any]] = {}
+        self._functions: dict[str, Callable[..., Any]] = {}
+        self._services = services
+        for key, target in (targets or {}).items():
+            self.register(key, target)
+
+    def register(self, key: str, target: Target) -> None:
+        fn = load_handler(target) if isinstance(target, str) else target
+        self._by_arn[key] = fn
+        if not key.startswith("arn:") or ":function:" in key:
+            self._functions[_function_name(key)] = fn
+
+    async def invoke(self, spec: ResourceSpec, payload: Any, request_id: str) -> Any:
+        fn = self._by_arn.get(spec.arn)
+        if fn is not None:
+            if spec.kind == "lambda":
+                return await self._call_lambda(fn, spec.action, spec.arn, payload, request_id)
+            return await _call(fn, payload)
+        if spec.kind == "lambda":
+            fn = self._functions.get(spec.action)
+            if fn is not None:
+                return await self._call_lambda(fn, spec.action, spec.arn, payload, request_id)
+            raise _function_not_found(spec.arn)
+        if spec.service == "lambda" and spec.action == "invoke":
+            return await self._lambda_invoke(payload, request_id)
+        raise StatesError("States.Runtime", f"No local implementation for the resource '{spec.arn}': pass "
+                                            "one with resources={arn: callable} or register it")
+
+    async def _lambda_invoke(self, payload: Any, request_id: str) -> Any:
+        name = payload.get("FunctionName") if isinstance(payload, dict) else None
+        if not isinstance(name, str):
+            raise StatesError("States.Runtime", "The field 'FunctionName' is required by lambda:invoke")
+        fn = self._functions.get(_function_name(name))
+        if fn is None:
+            raise _function_not_found(name)
+        result = await self._call_lambda(fn, _function_name(name), name, payload.get("Payload"), request_id)
+        headers = {"Connection": "keep-alive", "Content-Type": "application/json",
+                   "X-Amz-Executed-Version": "$LATEST", "x-amzn-RequestId": request_id}
+        return {"ExecutedVersion": "$LATEST", "Payload": result,
+                "SdkHttpMetadata": {"AllHttpHeaders": {k: [v] for k, v in headers.items()},
+                                    "HttpHeaders": headers, "HttpStatusCode": 200},
+                "SdkResponseMetadata": {"RequestId": request_id}, "StatusCode": 200}
+
+    @staticmethod
+    async def _call_lambda(fn: Callable[..., Any], name: str, arn: str, event: Any, request_id: str) -> Any:
+        try:
+            if takes_context(fn):
+                result = fn(event, LambdaContext(name, arn, request_id))
+            else:
+                result = fn(event)
+            if inspect.isawaitable(result):
+                result = await result
+        except Exception as exc:  # a function error, reported as AWS does
+            raise lambda_error(exc, request_id) from exc
+        return result
+
+
+async def _call(fn: Callable[..., Any], payload: Any) -> Any:
+    try:
+        result = fn(payload)
+        if inspect.isawaitable(result):
+            result = await result
+    except StatesError:
+        raise
+    except Exception as exc:
+        raise lambda_error(exc, "local") from exc
+    return result
+
+
+def _function_not_found(name: str) -> StatesError:
+    return StatesError("Lambda.ResourceNotFoundException",
+                       f"Function not found: {name} (Service: AWSLambda; Status Code: 404; Error Code: "
+                       "ResourceNotFoundException; Request ID: local; Proxy: null)")

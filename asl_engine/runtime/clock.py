@@ -1,0 +1,107 @@
+"""Time for executions: real, or virtual so that a year-long Wait ends at once.
+
+Every timer in the runtime (Wait, Retry backoff, TimeoutSeconds,
+HeartbeatSeconds, the execution timeout) is an asyncio timer, so a clock is
+really an event loop whose notion of time it controls.  The virtual loop jumps
+its time to the next due timer whenever nothing is runnable and no real work
+(a handler running in a thread) is in flight, so timestamps read as if the time
+had passed while no wall time is spent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import selectors
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+
+class Clock:
+    """Makes the event loop executions run on and tells the wall time on it."""
+
+    def new_loop(self) -> asyncio.AbstractEventLoop:
+        raise NotImplementedError
+
+    def now(self) -> datetime:
+        raise NotImplementedError
+
+    @contextmanager
+    def busy(self):
+        """Marks real work in flight (a thread); a virtual clock does not jump past it."""
+        yield
+
+
+class RealClock(Clock):
+    """Wall-clock time; Waits really wait."""
+
+    def new_loop(self) -> asyncio.AbstractEventLoop:
+        return asyncio.new_event_loop()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class _VirtualSelector(selectors.DefaultSelector):
+    """A selector that, instead of blocking until the next timer, advances virtual time to it."""
+
+    def __init__(self, clock: VirtualClock) -> None:
+        super().__init__()
+        self._clock = clock
+
+    def select(self, timeout: float | None = None) -> list[Any]:
+        if timeout is None or timeout <= 0 or self._clock._in_flight:
+            return super().select(timeout if not self._clock._in_flight else None)
+        ready = super().select(0)
+        if not ready:
+            self._clock._offset += timeout
+        return ready
+
+
+class _VirtualLoop(asyncio.SelectorEventLoop):
+    def __init__(self, clock: VirtualClock) -> None:
+        super().__init__(_VirtualSelector(clock))
+        self._clock = clock
+        # asyncio treats timers due within this resolution as due now; at a
+        # virtual time of a year the default (1 ns) is below float precision
+        # and a due timer would never fire.
+        self._clock_resolution = 1e-4
+
+    def time(self) -> float:
+        return self._clock._offset
+
+
+class VirtualClock(Clock):
+    """Simulated time starting at ``start`` (default: the real time when created).
+
+    Time moves only when every execution on the loop is waiting on a timer;
+    it keeps moving across runs that share the clock.
+    """
+
+    def __init__(self, start: datetime | None = None) -> None:
+        start = start or datetime.now(UTC)
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=UTC)
+        self._start = start
+        self._offset = 0.0
+        self._in_flight = 0
+
+    def new_loop(self) -> asyncio.AbstractEventLoop:
+        return _VirtualLoop(self)
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=self._offset)
+
+    def advance(self, seconds: float) -> None:
+        """Moves time forward by hand (between runs, or from a test)."""
+        if seconds < 0:
+            raise ValueError("a clock cannot go back in time")
+        self._offset += seconds
+
+    @contextmanager
+    def busy(self):
+        self._in_flight += 1
+        try:
+            yield
+        finally:
+            self._in_flight -= 1

@@ -1,0 +1,98 @@
+"""One execution: its identity, services, history, and the driver that runs it to an end."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from asl_engine.errors import StatesError
+from asl_engine.runtime.clock import Clock
+from asl_engine.runtime.context import iso_time
+from asl_engine.runtime.frame import Frame
+from asl_engine.runtime.history import History, HistoryLimitExceeded, dumps
+from asl_engine.runtime.interpreter import check_size, run_branch
+from asl_engine.runtime.services import Services
+
+
+@dataclass
+class ExecutionResult:
+    """What DescribeExecution would say, plus the history."""
+
+    execution_arn: str
+    name: str
+    status: str
+    start_date: datetime
+    stop_date: datetime
+    input: Any
+    output: Any = None
+    error: str | None = None
+    cause: str | None = None
+    history_log: History | None = field(default=None, repr=False)
+    map_runs: list = field(default_factory=list, repr=False)
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        """GetExecutionHistory's events (empty for EXPRESS executions, which AWS does not keep)."""
+        return self.history_log.render() if self.history_log is not None else []
+
+    @property
+    def output_json(self) -> str | None:
+        return None if self.status != "SUCCEEDED" else dumps(self.output)
+
+
+class ExecutionRun:
+    """The mutable state of one running execution; the plan it runs is shared and immutable."""
+
+    def __init__(self, plan: Any, *, state_machine_arn: str, state_machine_name: str, execution_arn: str,
+                 execution_name: str, role_arn: str, region: str, express: bool, input: Any, clock: Clock,
+                 services: Services, resources: Any, payload_limit: int | None,
+                 history_limit: int | None) -> None:
+        self.plan = plan
+        self.state_machine_arn = state_machine_arn
+        self.execution_arn = execution_arn
+        self.execution_name = execution_name
+        self.region = region
+        self.input = input
+        self.clock = clock
+        self.services = services
+        self.resources = resources
+        self.payload_limit = payload_limit
+        self.history = History(history_limit)
+        self.map_runs: list[dict] = []
+        self.role_arn = role_arn
+        self.start_time = clock.now()
+        execution = {"Id": execution_arn, "Input": input, "StartTime": iso_time(self.start_time),
+                     "Name": execution_name, "RoleArn": role_arn}
+        if not express:
+            execution["RedriveCount"] = 0
+        self.context_execution = execution
+        self.context_state_machine = {"Id": state_machine_arn, "Name": state_machine_name}
+
+    async def run(self) -> ExecutionResult:
+        history, clock = self.history, self.clock
+        history.add("ExecutionStarted", 0, self.start_time, {"input": self.input, "roleArn": self.role_arn})
+        frame = Frame(self, 0, {})
+        status, output, error, cause = "SUCCEEDED", None, None, None
+        try:
+            coro = run_branch(frame, self.plan, self.input)
+            timeout = self.plan.timeout_seconds
+            output = await (asyncio.wait_for(coro, timeout) if timeout else coro)
+            if self.payload_limit is not None:
+                check_size(output, self.payload_limit, frame.state_name)
+        except (TimeoutError, asyncio.TimeoutError):
+            status, error = "TIMED_OUT", "States.Timeout"
+        except StatesError as failure:
+            if isinstance(failure, HistoryLimitExceeded):
+                frame.prev = len(history)
+            status, error, cause = "FAILED", failure.error, failure.cause
+        end = clock.now()
+        if status == "SUCCEEDED":
+            history.add("ExecutionSucceeded", frame.prev, end, {"output": output}, final=True)
+        else:
+            details = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
+            kind = "ExecutionTimedOut" if status == "TIMED_OUT" else "ExecutionFailed"
+            history.add(kind, frame.prev, end, details, final=True)
+        return ExecutionResult(self.execution_arn, self.execution_name, status, self.start_time, end, self.input,
+                               output, error, cause, history, self.map_runs)

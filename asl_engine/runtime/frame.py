@@ -1,0 +1,67 @@
+"""A thread of control inside an execution: the top level, a Parallel branch or a Map iteration.
+
+Each frame chains its own history events (``previousEventId``) and knows the
+state it is in, which is what the context object and AWS's error causes need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from asl_engine.errors import StateFailure, StatesError
+from asl_engine.query.scope import Scope
+from asl_engine.runtime.context import build_context
+from asl_engine.runtime.history import History
+
+if TYPE_CHECKING:
+    from asl_engine.runtime.execution import ExecutionRun
+
+
+class Frame:
+    __slots__ = ("entered_id", "entered_time", "history", "map_item", "prev", "retry_count", "run",
+                 "state_name", "task_token", "variables")
+
+    def __init__(self, run: ExecutionRun, prev: int, variables: Mapping[str, Any],
+                 map_item: dict | None = None, history: History | None = None) -> None:
+        self.run = run
+        self.history = history if history is not None else run.history
+        self.prev = prev
+        self.variables = variables
+        self.map_item = map_item
+        self.state_name = ""
+        self.entered_id = 0
+        self.entered_time: datetime | None = None
+        self.retry_count: int | None = None
+        self.task_token: str | None = None
+
+    def child(self, map_item: dict | None = None, history: History | None = None) -> Frame:
+        """A frame for a branch or iteration, chained after this frame's last event.
+
+        It starts in this frame's state, which is what an ItemSelector sees in
+        ``$$.State`` before the iteration enters its first state.
+        """
+        child = Frame(self.run, self.prev, self.variables, map_item, history or self.history)
+        child.state_name, child.entered_id, child.entered_time = self.state_name, self.entered_id, self.entered_time
+        return child
+
+    def emit(self, event_type: str, details: dict | None = None) -> int:
+        self.prev = self.history.add(event_type, self.prev, self.run.clock.now(), details)
+        return self.prev
+
+    def context(self) -> dict:
+        run = self.run
+        return build_context(run.context_execution, run.context_state_machine, self.state_name,
+                             self.entered_time or run.start_time, self.retry_count, self.map_item,
+                             self.task_token)
+
+    def scope(self, data: Any) -> Scope:
+        return Scope(data, self.context, self.variables)
+
+    def located(self, failure: StatesError) -> StatesError:
+        """AWS's cause for an error found while evaluating this state's fields."""
+        if not isinstance(failure, StateFailure):
+            return failure
+        return StatesError(failure.error, f"An error occurred while executing the state '{self.state_name}' "
+                                          f"(entered at the event id #{self.entered_id}). {failure.cause}")

@@ -1,0 +1,54 @@
+"""The state loop: enter a state, run it, check its output, exit, follow the transition.
+
+Everything common to all state types lives here (entered/exited events, the
+payload quota, locating errors); what differs lives in ``states/``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asl_engine.errors import StatesError
+from asl_engine.runtime.frame import Frame
+from asl_engine.runtime.history import dumps
+
+PAYLOAD_LIMIT = 256 * 1024
+
+
+def check_size(value: Any, limit: int, state_name: str) -> None:
+    """AWS's 256 KiB quota on what a state hands on (UTF-8 bytes of its JSON)."""
+    text = dumps(value)
+    if len(text) > limit // 4 and len(text.encode()) > limit:
+        raise StatesError("States.DataLimitExceeded", f"The state/task '{state_name}' returned a result with a "
+                                                      "size exceeding the maximum number of bytes service limit.")
+
+
+async def run_branch(frame: Frame, plan: Any, data: Any) -> Any:
+    """Run a (sub-)state machine from its StartAt to a terminal state; return its output.
+
+    Raises StatesError (with AWS's located cause) when a state fails and
+    nothing catches it.
+    """
+    states = plan.states
+    name = plan.start_at
+    clock = frame.run.clock
+    limit = frame.run.payload_limit
+    while True:
+        state = states[name]
+        frame.state_name = name
+        frame.entered_time = clock.now()
+        frame.retry_count = None
+        frame.task_token = None
+        frame.entered_id = frame.emit(state.entered_type, {"name": name, "input": data})
+        try:
+            next_name, output = await state.execute(frame, data)
+        except StatesError as failure:
+            raise frame.located(failure) from None
+        if limit is not None and output is not data:
+            check_size(output, limit, name)
+        if state.exited_type is not None:
+            frame.emit(state.exited_type, {"name": name, "output": output})
+        if next_name is None:
+            return output
+        name = next_name
+        data = output

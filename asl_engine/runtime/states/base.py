@@ -1,0 +1,73 @@
+"""What every compiled state shares: its name, transition, data flow and, for Task/Parallel/Map, Retry/Catch."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from asl_engine.errors import StatesError
+from asl_engine.runtime.frame import Frame
+from asl_engine.runtime.retry import Catcher, Retrier, matches
+
+Outcome = tuple[str | None, Any]  # (next state name or None when the branch ends, output)
+
+
+class CompiledState:
+    """A state compiled once; ``execute`` runs it for one input and says where to go next."""
+
+    __slots__ = ("entered_type", "exited_type", "io", "name", "next")
+    has_exit_event = True
+
+    def __init__(self, name: str, type_name: str, next_name: str | None, io: Any) -> None:
+        self.name = name
+        self.next = next_name
+        self.io = io
+        self.entered_type = f"{type_name}StateEntered"
+        self.exited_type = f"{type_name}StateExited" if self.has_exit_event else None
+
+    async def execute(self, frame: Frame, raw: Any) -> Outcome:
+        raise NotImplementedError
+
+
+class RecoverableState(CompiledState):
+    """A state with Retry and Catch (Task, Parallel, Map)."""
+
+    __slots__ = ("catchers", "retriers")
+
+    def __init__(self, name: str, type_name: str, next_name: str | None, io: Any,
+                 retriers: tuple[Retrier, ...], catchers: tuple[Catcher, ...]) -> None:
+        super().__init__(name, type_name, next_name, io)
+        self.retriers = retriers
+        self.catchers = catchers
+
+    async def recover(self, frame: Frame, raw: Any, attempt: Callable[[], Awaitable[Outcome]]) -> Outcome:
+        """Run ``attempt`` until it succeeds, a retrier gives up, or a catcher takes the error."""
+        attempts = [0] * len(self.retriers)
+        frame.retry_count = 0
+        while True:
+            try:
+                return await attempt()
+            except StatesError as failure:
+                error = frame.located(failure)
+            for i, retrier in enumerate(self.retriers):
+                if matches(retrier.error_equals, error.error):
+                    if attempts[i] < retrier.max_attempts:
+                        delay = retrier.delay(attempts[i], frame.run.services.random() if retrier.jitter_full
+                                              else 0.0)
+                        attempts[i] += 1
+                        frame.retry_count += 1
+                        if delay > 0:
+                            await asyncio.sleep(delay)
+                        break
+                    retrier = None
+                    break
+            else:
+                retrier = None
+            if retrier is not None:
+                continue
+            for catcher in self.catchers:
+                if matches(catcher.error_equals, error.error):
+                    error_doc = {"Error": error.error, "Cause": error.cause}
+                    return catcher.next, self.io.error_output(frame, raw, error_doc, catcher)
+            raise error

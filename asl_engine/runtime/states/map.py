@@ -1,0 +1,193 @@
+"""Map: runs the ItemProcessor once per item, inline or as a distributed Map Run.
+
+History chaining follows AWS's recordings: an iteration starts after the
+previous iteration's last event, its Succeeded/Failed event does not move the
+chain, and the Map's own Succeeded/Exited events follow the latest event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asl_engine.errors import StateFailure, StatesError
+from asl_engine.query.jsonpath import PathNotFound, reference_conflict
+from asl_engine.runtime.concurrency import run_all
+from asl_engine.runtime.frame import Frame
+from asl_engine.runtime.history import History, dumps
+from asl_engine.runtime.interpreter import run_branch
+from asl_engine.runtime.states.base import Outcome, RecoverableState
+
+INLINE_CONCURRENCY = 40  # AWS runs at most 40 inline iterations at once
+DISTRIBUTED_CONCURRENCY = 10_000
+
+
+class MapSettings:
+    """The compiled Map fields besides the data flow (JSONPath mode)."""
+
+    __slots__ = ("batcher", "distributed", "item_selector", "items_path", "max_concurrency",
+                 "max_concurrency_path", "tolerated_count", "tolerated_count_path", "tolerated_percentage",
+                 "tolerated_percentage_path")
+
+    def __init__(self, **fields: Any) -> None:
+        for key in self.__slots__:
+            setattr(self, key, fields.get(key))
+
+
+class MapState(RecoverableState):
+    __slots__ = ("processor", "settings")
+
+    def __init__(self, name: str, next_name: str | None, io: Any, retriers: tuple, catchers: tuple,
+                 processor: Any, settings: MapSettings) -> None:
+        super().__init__(name, "Map", next_name, io, retriers, catchers)
+        self.processor = processor
+        self.settings = settings
+
+    async def execute(self, frame: Frame, raw: Any) -> Outcome:
+        return await self.recover(frame, raw, lambda: self._attempt(frame, raw))
+
+    async def _attempt(self, frame: Frame, raw: Any) -> Outcome:
+        io, settings = self.io, self.settings
+        effective = io.effective_input(frame, raw)
+        items = self._items(frame, effective)
+        if settings.batcher is not None:
+            items = settings.batcher(frame, effective, items)
+        inputs = [self._item_input(frame, effective, i, item) for i, item in enumerate(items)]
+        frame.emit("MapStateStarted", {"length": len(inputs)})
+        if settings.distributed:
+            results = await self._map_run(frame, effective, inputs)
+        else:
+            results = await self._inline(frame, effective, inputs)
+        last = len(frame.history)
+        frame.prev = last
+        frame.emit("MapStateSucceeded")
+        frame.prev = last
+        return self.next, io.output(frame, raw, results)
+
+    def _items(self, frame: Frame, effective: Any) -> list:
+        path = self.settings.items_path
+        if path is None or path.text == "$":
+            items = effective
+        else:
+            try:
+                items = path.find(frame.scope(effective))
+            except PathNotFound as e:
+                raise reference_conflict(e.step if e.step is not None else path.text, effective) from None
+        if not isinstance(items, list):
+            raise StateFailure("States.Runtime", f"The ItemsPath field '{path.text if path else '$'}' does not "
+                                                 "reference an array value")
+        return items
+
+    def _item_input(self, frame: Frame, effective: Any, index: int, item: Any) -> Any:
+        selector = self.settings.item_selector
+        if selector is None:
+            return item
+        item_frame = frame.child({"Index": index, "Value": item})
+        return selector.evaluate(item_frame.scope(effective), frame.run.services)
+
+    def _limit(self, frame: Frame, effective: Any, default: int) -> int:
+        settings = self.settings
+        limit = settings.max_concurrency
+        if settings.max_concurrency_path is not None:
+            limit = _read_int(settings.max_concurrency_path, "MaxConcurrencyPath", frame, effective)
+        return limit or default
+
+    async def _inline(self, frame: Frame, effective: Any, inputs: list) -> list:
+        cursor = [frame.prev]
+        failed_at = [frame.prev]
+        name = self.name
+
+        async def one(i: int) -> Any:
+            child = Frame(frame.run, cursor[0], frame.variables, {"Index": i, "Value": inputs[i]}, frame.history)
+            child.emit("MapIterationStarted", {"name": name, "index": i})
+            try:
+                result = await run_branch(child, self.processor, inputs[i])
+            except StatesError:
+                failed_at[0] = child.prev
+                child.emit("MapIterationFailed", {"name": name, "index": i})
+                raise
+            inner_last = child.prev
+            child.emit("MapIterationSucceeded", {"name": name, "index": i})
+            cursor[0] = inner_last
+            return result
+
+        try:
+            return await run_all(len(inputs), one, self._limit(frame, effective, INLINE_CONCURRENCY))
+        except StatesError:
+            frame.prev = failed_at[0]
+            frame.emit("MapStateFailed")
+            raise
+
+    async def _map_run(self, frame: Frame, effective: Any, inputs: list) -> list:
+        """DISTRIBUTED mode: each item is a child execution with its own history; failures are tolerated
+        up to ToleratedFailureCount/Percentage."""
+        run = frame.run
+        map_run_arn = f"{run.state_machine_arn.replace(':stateMachine:', ':mapRun:')}/{self.name}:{run.services.uuid4()}"
+        frame.emit("MapRunStarted", {"mapRunArn": map_run_arn})
+        children: list[History] = []
+        failures: list[int] = []
+
+        async def one(i: int) -> Any:
+            history = History(limit=run.history.limit)
+            children.append(history)
+            child = Frame(run, 0, frame.variables, {"Index": i, "Value": inputs[i]}, history)
+            try:
+                return await run_branch(child, self.processor, inputs[i])
+            except StatesError as e:
+                failures.append(i)
+                return {"Error": e.error, "Cause": e.cause}
+
+        results = await run_all(len(inputs), one, self._limit(frame, effective, DISTRIBUTED_CONCURRENCY))
+        run.map_runs.append({"mapRunArn": map_run_arn, "executions": children, "failures": len(failures),
+                             "total": len(inputs)})
+        if failures and self._exceeds_tolerance(frame, effective, len(failures), len(inputs)):
+            frame.emit("MapRunFailed", {"error": "States.ExceedToleratedFailureThreshold",
+                                        "cause": "The specified tolerated failure threshold was exceeded"})
+            frame.emit("MapStateFailed")
+            raise StatesError("States.ExceedToleratedFailureThreshold",
+                              "The specified tolerated failure threshold was exceeded")
+        frame.emit("MapRunSucceeded")
+        return results
+
+    def _exceeds_tolerance(self, frame: Frame, effective: Any, failed: int, total: int) -> bool:
+        s = self.settings
+        count = s.tolerated_count
+        if s.tolerated_count_path is not None:
+            count = _read_int(s.tolerated_count_path, "ToleratedFailureCountPath", frame, effective)
+        percentage = s.tolerated_percentage
+        if s.tolerated_percentage_path is not None:
+            percentage = _read_int(s.tolerated_percentage_path, "ToleratedFailurePercentagePath", frame, effective)
+        if count is None and percentage is None:
+            return True
+        if count is not None and failed <= count:
+            return False
+        return not (percentage is not None and total and failed * 100 / total <= percentage)
+
+
+def _read_int(path: Any, field: str, frame: Frame, effective: Any) -> Any:
+    try:
+        value = path.find(frame.scope(effective))
+    except PathNotFound:
+        raise StateFailure("States.Runtime", f"The {field} field does not reference an input value: "
+                                             f"{path.text}") from None
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+        raise StateFailure("States.Runtime", f"The {field} field references an invalid value: {path.text} == "
+                                             f"{value}")
+    return value
+
+
+def batch_items(max_items: int | None, max_bytes: int | None, batch_input: Any):
+    """An ItemBatcher: groups items into ``{"Items": [...], "BatchInput": ...}`` objects."""
+    def batcher(frame: Frame, effective: Any, items: list) -> list:
+        batches, current, size = [], [], 0
+        for item in items:
+            item_size = len(dumps(item).encode()) if max_bytes else 0
+            if current and ((max_items and len(current) >= max_items) or (max_bytes and size + item_size > max_bytes)):
+                batches.append(current)
+                current, size = [], 0
+            current.append(item)
+            size += item_size
+        if current:
+            batches.append(current)
+        extra = batch_input.evaluate(frame.scope(effective), frame.run.services) if batch_input else None
+        return [{"Items": b, **({"BatchInput": extra} if batch_input else {})} for b in batches]
+    return batcher

@@ -1,0 +1,102 @@
+"""Task: calls a resource through the resource layer and writes AWS's task events around the call."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from asl_engine.errors import StateFailure, StatesError
+from asl_engine.integrations.arns import ResourceSpec
+from asl_engine.query.jsonpath import PathNotFound
+from asl_engine.runtime.frame import Frame
+from asl_engine.runtime.states.base import Outcome, RecoverableState
+
+# Event-type prefix and detail fields per resource kind.
+_LAMBDA, _ACTIVITY = "lambda", "activity"
+
+
+class TaskState(RecoverableState):
+    __slots__ = ("heartbeat", "heartbeat_path", "spec", "timeout", "timeout_path")
+
+    def __init__(self, name: str, next_name: str | None, io: Any, retriers: tuple, catchers: tuple,
+                 spec: ResourceSpec, timeout: int | None, timeout_path: Any, heartbeat: int | None,
+                 heartbeat_path: Any) -> None:
+        super().__init__(name, "Task", next_name, io, retriers, catchers)
+        self.spec = spec
+        self.timeout, self.timeout_path = timeout, timeout_path
+        self.heartbeat, self.heartbeat_path = heartbeat, heartbeat_path
+
+    async def execute(self, frame: Frame, raw: Any) -> Outcome:
+        return await self.recover(frame, raw, lambda: self._attempt(frame, raw))
+
+    async def _attempt(self, frame: Frame, raw: Any) -> Outcome:
+        io = self.io
+        effective = io.effective_input(frame, raw)
+        payload = io.task_input(frame, effective)
+        timeout = self._seconds(self.timeout, self.timeout_path, "TimeoutSecondsPath", frame, effective)
+        heartbeat = self._seconds(self.heartbeat, self.heartbeat_path, "HeartbeatSecondsPath", frame, effective)
+        result = await self._call(frame, payload, timeout, heartbeat)
+        return self.next, io.output(frame, raw, result)
+
+    async def _call(self, frame: Frame, payload: Any, timeout: int | None, heartbeat: int | None) -> Any:
+        spec, run = self.spec, frame.run
+        kind = spec.kind
+        if kind == _LAMBDA:
+            details: dict[str, Any] = {"resource": spec.arn, "input": payload}
+            if timeout is not None:
+                details["timeoutInSeconds"] = timeout
+            frame.emit("LambdaFunctionScheduled", details)
+            frame.emit("LambdaFunctionStarted")
+        elif kind == _ACTIVITY:
+            details = {"resource": spec.arn, "input": payload}
+            if timeout is not None:
+                details["timeoutInSeconds"] = timeout
+            if heartbeat is not None:
+                details["heartbeatInSeconds"] = heartbeat
+            frame.emit("ActivityScheduled", details)
+        else:
+            details = {"resourceType": spec.service, "resource": spec.resource, "region": spec.region or run.region,
+                       "parameters": payload}
+            if timeout is not None:
+                details["timeoutInSeconds"] = timeout
+            if heartbeat is not None:
+                details["heartbeatInSeconds"] = heartbeat
+            frame.emit("TaskScheduled", details)
+            frame.emit("TaskStarted", {"resourceType": spec.service, "resource": spec.resource})
+        try:
+            call = run.resources.invoke(spec, payload, run.services.uuid4())
+            result = await (asyncio.wait_for(call, timeout) if timeout is not None else call)
+        except (TimeoutError, asyncio.TimeoutError):
+            self._emit_end(frame, "TimedOut", {"error": "States.Timeout"})
+            raise StatesError("States.Timeout", None) from None
+        except StatesError as e:
+            failure = {"error": e.error}
+            if e.cause is not None:
+                failure["cause"] = e.cause
+            self._emit_end(frame, "Failed", failure)
+            raise
+        self._emit_end(frame, "Succeeded", {"output": result})
+        return result
+
+    def _emit_end(self, frame: Frame, outcome: str, details: dict) -> None:
+        spec = self.spec
+        if spec.kind == _LAMBDA:
+            frame.emit(f"LambdaFunction{outcome}", details)
+        elif spec.kind == _ACTIVITY:
+            frame.emit(f"Activity{outcome}", details)
+        else:
+            frame.emit(f"Task{outcome}", {"resourceType": spec.service, "resource": spec.resource, **details})
+
+    @staticmethod
+    def _seconds(value: int | None, path: Any, field: str, frame: Frame, effective: Any) -> int | None:
+        if path is None:
+            return value
+        try:
+            seconds = path.find(frame.scope(effective))
+        except PathNotFound:
+            raise StateFailure("States.Runtime", f"The {field} parameter does not reference an input value: "
+                                                 f"{path.text}") from None
+        if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 1:
+            raise StateFailure("States.Runtime", f"The {field} parameter references an invalid value: "
+                                                 f"{path.text} == {seconds}")
+        return seconds
