@@ -63,27 +63,30 @@ class StateMachine:
 
     def run(self, input: Any = None, name: str | None = None, clock: Clock | None = None,
             resources: Resources | Mapping[str, Any] | None = None, *, services: Services | None = None,
-            payload_limit: int | None = PAYLOAD_LIMIT, history_limit: int | None = None) -> ExecutionResult:
+            payload_limit: int | None = PAYLOAD_LIMIT, history_limit: int | None = None,
+            run_for: float | None = None) -> ExecutionResult:
         """Run one execution to its end and return it (blocking).
 
         ``input`` is a JSON value or JSON text. ``clock`` defaults to the real
         clock; pass ``VirtualClock()`` to make Waits and backoffs instant.
         ``payload_limit=None`` lifts the 256 KiB quota and ``history_limit``
         defaults to AWS's 25,000 events for STANDARD (none for EXPRESS).
+        ``run_for`` stops watching after that many seconds of clock time and
+        returns the execution as it is then (status RUNNING if unfinished).
         """
         clock = clock or RealClock()
         loop = clock.new_loop()
         try:
             return loop.run_until_complete(self.run_async(input, name, clock, resources, services=services,
                                                           payload_limit=payload_limit,
-                                                          history_limit=history_limit))
+                                                          history_limit=history_limit, run_for=run_for))
         finally:
             loop.close()
 
     async def run_async(self, input: Any = None, name: str | None = None, clock: Clock | None = None,
                         resources: Resources | Mapping[str, Any] | None = None, *,
                         services: Services | None = None, payload_limit: int | None = PAYLOAD_LIMIT,
-                        history_limit: int | None = None) -> ExecutionResult:
+                        history_limit: int | None = None, run_for: float | None = None) -> ExecutionResult:
         """The same as ``run`` on a running event loop (the clock must be the loop's)."""
         services = services or Services()
         if isinstance(input, str):
@@ -106,7 +109,7 @@ class StateMachine:
                            execution_name=name, role_arn=self.role_arn, region=self.region, express=express,
                            input=input, clock=clock or RealClock(), services=services, resources=resources,
                            payload_limit=payload_limit, history_limit=history_limit)
-        return await run.run()
+        return await run.run(run_for)
 
 
 def parse_input(text: str) -> Any:

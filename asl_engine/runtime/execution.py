@@ -70,7 +70,17 @@ class ExecutionRun:
         self.context_execution = execution
         self.context_state_machine = {"Id": state_machine_arn, "Name": state_machine_name}
 
-    async def run(self) -> ExecutionResult:
+    async def run(self, run_for: float | None = None) -> ExecutionResult:
+        """Run to the end, or for ``run_for`` seconds of clock time and return a RUNNING snapshot."""
+        if run_for is None:
+            return await self._run()
+        try:
+            return await asyncio.wait_for(self._run(), run_for)
+        except (TimeoutError, asyncio.TimeoutError):
+            return ExecutionResult(self.execution_arn, self.execution_name, "RUNNING", self.start_time,
+                                   self.clock.now(), self.input, history_log=self.history, map_runs=self.map_runs)
+
+    async def _run(self) -> ExecutionResult:
         history, clock = self.history, self.clock
         history.add("ExecutionStarted", 0, self.start_time, {"input": self.input, "roleArn": self.role_arn})
         frame = Frame(self, 0, {})
@@ -94,5 +104,7 @@ class ExecutionRun:
             details = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
             kind = "ExecutionTimedOut" if status == "TIMED_OUT" else "ExecutionFailed"
             history.add(kind, frame.prev, end, details, final=True)
+            if status == "TIMED_OUT":  # DescribeExecution reports no error for a timed-out execution
+                error = None
         return ExecutionResult(self.execution_arn, self.execution_name, status, self.start_time, end, self.input,
                                output, error, cause, history, self.map_runs)

@@ -146,6 +146,12 @@ CASES = [
         {"detail": {"people": [{"first": "John", "last": "Smith"}, {"first": "Anna", "last": "Jones"}]}},
         True,
     ),
+    # absence is judged on the whole event, not per array element
+    (
+        {"detail": {"items": {"a": [{"exists": False}], "b": ["y"]}}},
+        {"detail": {"items": [{"b": "y"}, {"a": "x"}]}},
+        False,
+    ),
     (
         {"detail": {"people": {"first": ["Anna"]}, "k": ["v"]}},
         {"detail": {"people": [{"first": "Anna"}], "k": "v"}},
@@ -290,3 +296,60 @@ def test_shared_matcher_agrees_with_per_rule_evaluation() -> None:
         event = _nest({k: v for k, v in flat.items() if v != "_missing"})
         expected = {i for i, p in patterns.items() if _reference(p, event)}
         assert matcher.matching_rules(event) == expected, event
+
+
+# exists: false is absent from this list: AWS tests absence on the whole event, not per element.
+ITEM_CHOICES = [
+    ["x"],
+    ["y"],
+    [{"prefix": "x"}],
+    [{"numeric": [">", 1]}],
+    [{"anything-but": "x"}],
+    [{"exists": True}],
+    [{"numeric": ["<", 1]}, {"numeric": [">", 5]}],
+]
+
+
+def test_array_elements_and_removals_agree_with_a_per_element_reference() -> None:
+    """Rules on two fields of an array of objects, checked element by element; rules come and go."""
+    rng = random.Random(11)
+
+    def make_pattern() -> str:
+        fields = {
+            f"detail.items.{k}": rng.choice(ITEM_CHOICES) for k in rng.sample(["a", "b"], rng.randint(1, 2))
+        }
+        if rng.random() < 0.5:
+            fields["source"] = rng.choice(FIELD_CHOICES["source"])
+        return json.dumps(_nest(fields))
+
+    def reference(pattern: str, event: dict) -> bool:
+        items = event["detail"]["items"]
+        views = [{**event, "detail": {"items": item}} for item in items] or [{**event, "detail": {}}]
+        return any(_reference(pattern, view) for view in views)
+
+    patterns = {i: make_pattern() for i in range(300)}
+    matcher = EventMatcher()
+    for i, pattern in patterns.items():
+        matcher.add_rule(i, pattern)
+    for round_ in range(3):
+        for i in rng.sample(sorted(patterns), 60):  # replace some, drop some
+            if rng.random() < 0.5:
+                matcher.remove_rule(i)
+                del patterns[i]
+            else:
+                patterns[i] = make_pattern()
+                matcher.add_rule(i, patterns[i])
+        for j in range(10):
+            patterns[1000 * (round_ + 1) + j] = make_pattern()
+            matcher.add_rule(1000 * (round_ + 1) + j, patterns[1000 * (round_ + 1) + j])
+        for _ in range(80):
+            items = [
+                {
+                    k: rng.choice(["x", "xy", "y", 0, 3, 7, None])
+                    for k in rng.sample(["a", "b"], rng.randint(0, 2))
+                }
+                for _ in range(rng.randint(0, 3))
+            ]
+            event = {"source": rng.choice(["a", "b", "c"]), "detail": {"items": items}}
+            expected = {i for i, p in patterns.items() if reference(p, event)}
+            assert matcher.matching_rules(event) == expected, event

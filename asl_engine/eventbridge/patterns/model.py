@@ -3,8 +3,8 @@
 A pattern is a disjunction of branches (``$or`` is expanded, as event-ruler
 does); a branch is a conjunction of fields; a field holds the value patterns
 of its array, any of which may match. Value patterns are small frozen
-dataclasses so that equal ones from different rules hash alike, which is what
-lets the machine share states between rules.
+dataclasses so that equal ones from different rules hash alike and share one
+entry of the matcher's indexes.
 """
 
 from __future__ import annotations

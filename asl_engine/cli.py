@@ -1,0 +1,132 @@
+"""The ``asl`` command: ``asl run`` executes a definition, ``asl validate`` checks definitions.
+
+Exit codes are distinct so scripts can tell what went wrong: 0 the execution
+succeeded (or every definition is valid), 1 the execution failed, timed out
+or was aborted, 2 usage error, 3 invalid definition, 4 invalid input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from typing import Any
+
+from asl_engine.errors import InvalidDefinition
+from asl_engine.runtime.clock import RealClock, VirtualClock
+from asl_engine.runtime.history import dumps
+from asl_engine.state_machine import InvalidExecutionInput, StateMachine, parse_input
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INVALID_DEFINITION, EXIT_BAD_INPUT = 0, 1, 2, 3, 4
+
+
+def _read_input(spec: str | None) -> Any:
+    if spec is None:
+        return {}
+    if spec == "-":
+        return parse_input(sys.stdin.read())
+    if spec.startswith("@"):
+        with open(spec[1:], encoding="utf-8") as f:
+            return parse_input(f.read())
+    return parse_input(spec)
+
+
+def _resources(specs: list[str]) -> dict[str, str]:
+    out = {}
+    for spec in specs:
+        key, sep, target = spec.partition("=")
+        if not sep or not key or not target:
+            raise argparse.ArgumentTypeError(f"--resource {spec!r}: expected ARN_OR_FUNCTION=module:function")
+        out[key] = target
+    return out
+
+
+def _print_diagnostics(label: str, diagnostics: list) -> None:
+    for d in diagnostics:
+        print(f"{label}: {d.severity} {d.code} at {d.location or '/'}: {d.message}", file=sys.stderr)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        sm = StateMachine(args.definition, name=args.name or "StateMachine", type=args.type)
+    except InvalidDefinition as e:
+        _print_diagnostics(args.definition, e.diagnostics)
+        return EXIT_INVALID_DEFINITION
+    except OSError as e:
+        print(f"asl run: cannot read {args.definition}: {e.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        data = _read_input(args.input)
+    except (InvalidExecutionInput, OSError) as e:
+        print(f"asl run: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        resources = _resources(args.resource)
+    except argparse.ArgumentTypeError as e:
+        print(f"asl run: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    clock = VirtualClock(datetime.fromisoformat(args.start_time) if args.start_time else None) \
+        if args.virtual_clock else RealClock()
+    result = sm.run(data, name=args.execution_name, clock=clock, resources=resources,
+                    payload_limit=None if args.no_payload_limit else 256 * 1024)
+    if args.history:
+        print(json.dumps(result.history, indent=2, default=str))
+    elif result.status == "SUCCEEDED":
+        print(dumps(result.output))
+    if result.status != "SUCCEEDED":
+        print(f"{result.status}: {result.error or ''}", file=sys.stderr)
+        if result.cause:
+            print(result.cause, file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    worst = EXIT_OK
+    for path in args.files:
+        diagnostics = StateMachine.validate(path)
+        failed = any(d.severity == "ERROR" for d in diagnostics)
+        if args.json:
+            print(json.dumps({"file": path, "result": "FAIL" if failed else "OK",
+                              "diagnostics": [d.to_dict() for d in diagnostics]}))
+        else:
+            _print_diagnostics(path, diagnostics)
+            print(f"{path}: {'FAIL' if failed else 'OK'}")
+        if failed:
+            worst = EXIT_INVALID_DEFINITION
+    return worst
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="asl", description="Run and validate Amazon States Language "
+                                                             "state machines locally, as AWS does.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run one execution and print its output")
+    run.add_argument("definition", help="the ASL definition file")
+    run.add_argument("--input", help="input JSON, @file, or - for stdin (default {})")
+    run.add_argument("--virtual-clock", action="store_true",
+                     help="simulate time: Waits and retry backoffs finish at once")
+    run.add_argument("--start-time", help="with --virtual-clock: the simulated start (ISO 8601)")
+    run.add_argument("--history", action="store_true", help="print the execution history instead of the output")
+    run.add_argument("--name", help="state machine name (default StateMachine)")
+    run.add_argument("--execution-name", help="execution name (default: a UUID)")
+    run.add_argument("--type", choices=("STANDARD", "EXPRESS"), default="STANDARD")
+    run.add_argument("--resource", action="append", default=[], metavar="ARN=module:function",
+                     help="bind a Task resource (or Lambda function name/ARN) to a local Python handler; repeatable")
+    run.add_argument("--no-payload-limit", action="store_true", help="lift the 256 KiB state payload quota")
+    run.set_defaults(func=cmd_run)
+    validate = sub.add_parser("validate", help="check definitions as ValidateStateMachineDefinition does")
+    validate.add_argument("files", nargs="+")
+    validate.add_argument("--json", action="store_true", help="print AWS-shaped JSON results")
+    validate.set_defaults(func=cmd_validate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
