@@ -35,11 +35,12 @@ def parse_resource(arn: str) -> ResourceSpec:
     if len(parts) >= 7 and parts[2] == "states" and parts[5] == "activity":
         return ResourceSpec(arn, "activity", "states", parts[6], region=parts[3])
     if len(parts) >= 6 and parts[2] == "states" and parts[4] == "":
-        rest = ":".join(parts[5:])  # "sns:publish.waitForTaskToken", "aws-sdk:s3:getObject", "states:startExecution.sync:2"
+        # "sns:publish.waitForTaskToken", "aws-sdk:s3:getObject", "states:startExecution.sync:2"
+        rest = ":".join(parts[5:])
         prefix = "aws-sdk:" if rest.startswith("aws-sdk:") else ""
         service, _, action = rest[len(prefix):].partition(":")
         service = prefix + service
         action, _, pattern = action.partition(".")
         return ResourceSpec(arn, "service", service, action, pattern, parts[3])
-    return ResourceSpec(arn, "service", parts[2] if len(parts) > 2 else "", arn, region=parts[3] if len(parts) > 3
-                        else "")
+    service = parts[2] if len(parts) > 2 else ""
+    return ResourceSpec(arn, "service", service, arn, region=parts[3] if len(parts) > 3 else "")

@@ -70,11 +70,15 @@ class LambdaContext:
         return self._timeout_ms
 
 
-def lambda_error(exc: BaseException, request_id: str) -> StatesError:
-    """A handler's exception as AWS reports a function error: errorType as the name, a JSON cause."""
+def lambda_error(exc: BaseException, request_id: str, compact: bool = True) -> StatesError:
+    """A handler's exception as AWS reports a function error: errorType as the name, a JSON cause.
+
+    The cause is compact JSON for ``lambda:invoke``; for a Task whose Resource is the function ARN AWS
+    writes it with ``", "`` and ``": "`` separators (recorded: error_handling/TestTaskLambda__*).
+    """
     if isinstance(exc, StatesError):
         return exc
     name = type(exc).__name__
     stack = traceback.format_list(traceback.extract_tb(exc.__traceback__)[1:])
     cause = {"errorMessage": str(exc), "errorType": name, "requestId": request_id, "stackTrace": stack}
-    return StatesError(name, json.dumps(cause, separators=(",", ":")))
+    return StatesError(name, json.dumps(cause, separators=(",", ":") if compact else (", ", ": ")))

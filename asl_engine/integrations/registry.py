@@ -47,12 +47,12 @@ class Resources:
         fn = self._by_arn.get(spec.arn)
         if fn is not None:
             if spec.kind == "lambda":
-                return await self._call_lambda(fn, spec.action, spec.arn, payload, request_id)
+                return await self._call_lambda(fn, spec.action, spec.arn, payload, request_id, compact=False)
             return await _call(fn, payload)
         if spec.kind == "lambda":
             fn = self._functions.get(spec.action)
             if fn is not None:
-                return await self._call_lambda(fn, spec.action, spec.arn, payload, request_id)
+                return await self._call_lambda(fn, spec.action, spec.arn, payload, request_id, compact=False)
             raise _function_not_found(spec.arn)
         if spec.service == "lambda" and spec.action == "invoke":
             return await self._lambda_invoke(payload, request_id)
@@ -75,7 +75,8 @@ class Resources:
                 "SdkResponseMetadata": {"RequestId": request_id}, "StatusCode": 200}
 
     @staticmethod
-    async def _call_lambda(fn: Callable[..., Any], name: str, arn: str, event: Any, request_id: str) -> Any:
+    async def _call_lambda(fn: Callable[..., Any], name: str, arn: str, event: Any, request_id: str,
+                           compact: bool = True) -> Any:
         try:
             if takes_context(fn):
                 result = fn(event, LambdaContext(name, arn, request_id))
@@ -84,7 +85,7 @@ class Resources:
             if inspect.isawaitable(result):
                 result = await result
         except Exception as exc:  # a function error, reported as AWS does
-            raise lambda_error(exc, request_id) from exc
+            raise lambda_error(exc, request_id, compact) from exc
         return result
 
 

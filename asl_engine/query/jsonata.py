@@ -67,6 +67,14 @@ class JsonataSyntaxError(QuerySyntaxError):
         self.code, self.message, self.position, self.token, self.field = code, message, position, token, field
 
 
+class QueryEvaluationError(StateFailure):
+    """States.QueryEvaluationError for one field; ``location`` (``Output/result``) goes in EvaluationFailed."""
+
+    def __init__(self, cause: str, location: str) -> None:
+        super().__init__(QUERY_EVALUATION_ERROR, cause)
+        self.location = location
+
+
 class JsonataEvalError(Exception):
     """An expression failed while evaluating; ``reason`` is the tail AWS prints, e.g. ``T1006: ...``."""
 
@@ -100,6 +108,16 @@ class Expression:
         self.source = source
         self._compiled = compiled
         self._reads = reads  # binding name -> what of it is read; None: pass every binding
+
+    @property
+    def states_fields(self) -> frozenset[str] | None:
+        """The fields of ``$states`` the expression reads (``input``, ``context``...); None: possibly all."""
+        if self._reads is None:
+            return None
+        read = self._reads.get("states")
+        if read is None:
+            return frozenset()
+        return frozenset(read) if isinstance(read, dict) else None
 
     @property
     def variables(self) -> frozenset[str]:
@@ -220,9 +238,9 @@ def _evaluate_node(node: Any, bindings: dict[str, Any], services: ServicesLike |
             value = node.expression.evaluate(bindings, services)
         except JsonataEvalError as exc:
             cause = evaluation_error_cause(node.expression.source, node.field, exc.reason)
-            raise StateFailure(QUERY_EVALUATION_ERROR, cause) from None
+            raise QueryEvaluationError(cause, node.field) from None
         if value is UNDEFINED:
-            raise StateFailure(QUERY_EVALUATION_ERROR, undefined_cause(node.expression.source, node.field))
+            raise QueryEvaluationError(undefined_cause(node.expression.source, node.field), node.field)
         return value
     if kind is _Dict:
         return {key: _evaluate_node(child, bindings, services) for key, child in node.items}

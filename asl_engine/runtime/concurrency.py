@@ -33,7 +33,7 @@ async def run_all(count: int, run_one: Callable[[int], Awaitable[Any]], limit: i
 
     workers = [asyncio.ensure_future(worker()) for _ in range(min(limit, count))]
     try:
-        done, pending = await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
+        _, pending = await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
     except asyncio.CancelledError:
         for w in workers:
             w.cancel()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from asl_engine.errors import StateFailure
 from asl_engine.query.jsonpath import Path, PathNotFound, ReferencePath, compile_path, compile_reference_path
 from asl_engine.query.payload import NULL_INPUT_CAUSE, Payload, compile_payload
+from asl_engine.runtime.variables import merged
 
 if TYPE_CHECKING:
     from asl_engine.runtime.frame import Frame
@@ -54,9 +55,14 @@ def _payload(template: Any, field: str) -> Payload | None:
 
 
 class JsonPathIO:
-    """The JSONPath data flow of one state; absent fields cost nothing."""
+    """The JSONPath data flow of one state; absent fields cost nothing.
 
-    __slots__ = ("input_path", "output_path", "parameters", "result_path", "result_selector")
+    Assign reads ``$`` as the state's result (after ResultSelector; a Pass's
+    Result or Parameters), a Choice's or Wait's effective input, or a catcher's
+    error output; what it evaluates waits in ``frame.assigned`` for the exit.
+    """
+
+    __slots__ = ("assign", "input_path", "output_path", "parameters", "result_path", "result_selector")
 
     def __init__(self, state: Any) -> None:
         self.input_path = _path(getattr(state, "input_path", "$"))
@@ -64,6 +70,7 @@ class JsonPathIO:
         self.parameters = _payload(getattr(state, "parameters", None), "Parameters")
         self.result_selector = _payload(getattr(state, "result_selector", None), "ResultSelector")
         self.result_path = _ref(getattr(state, "result_path", "$"))
+        self.assign = _payload(getattr(state, "assign", None), "Assign")
 
     def effective_input(self, frame: Frame, raw: Any) -> Any:
         return select(self.input_path, frame, raw)
@@ -76,11 +83,26 @@ class JsonPathIO:
     def output(self, frame: Frame, raw: Any, result: Any) -> Any:
         if self.result_selector is not None:
             result = self.result_selector.evaluate(frame.scope(result), frame.run.services)
+        if self.assign is not None:
+            frame.assigned = self.assign.evaluate(frame.scope(result), frame.run.services)
         return select(self.output_path, frame, merge(self.result_path, raw, result))
 
-    def passthrough(self, frame: Frame, effective: Any) -> Any:
-        """Output of states without a result (Choice, Wait, Succeed): OutputPath over the effective input."""
+    def passthrough(self, frame: Frame, effective: Any, rule: Any = None) -> Any:
+        """Output of states without a result (Choice, Wait, Succeed): OutputPath over the effective input.
+
+        ``rule`` is the Choice rule that matched (its Assign joins the state's, winning a name).
+        """
+        assign = self.assign
+        if assign is not None or (rule is not None and rule.assign is not None):
+            scope = frame.scope(effective)
+            services = frame.run.services
+            frame.assigned = merged(assign.evaluate(scope, services) if assign is not None else None,
+                                    rule.assign.evaluate(scope, services) if rule is not None
+                                    and rule.assign is not None else None)
         return select(self.output_path, frame, effective)
 
     def error_output(self, frame: Frame, raw: Any, error_doc: dict, catcher: Any) -> Any:
+        """A caught error: the catcher's Assign (over the error output) replaces the state's."""
+        assign = catcher.assign
+        frame.assigned = None if assign is None else assign.evaluate(frame.scope(error_doc), frame.run.services)
         return merge(catcher.result_path, raw, error_doc)

@@ -76,7 +76,7 @@ class ExecutionRun:
             return await self._run()
         try:
             return await asyncio.wait_for(self._run(), run_for)
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             return ExecutionResult(self.execution_arn, self.execution_name, "RUNNING", self.start_time,
                                    self.clock.now(), self.input, history_log=self.history, map_runs=self.map_runs)
 
@@ -91,7 +91,7 @@ class ExecutionRun:
             output = await (asyncio.wait_for(coro, timeout) if timeout else coro)
             if self.payload_limit is not None:
                 check_size(output, self.payload_limit, frame.state_name)
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             status, error = "TIMED_OUT", "States.Timeout"
         except StatesError as failure:
             if isinstance(failure, HistoryLimitExceeded):

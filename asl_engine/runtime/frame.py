@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 class Frame:
-    __slots__ = ("entered_id", "entered_time", "history", "map_item", "prev", "retry_count", "run",
+    __slots__ = ("assigned", "entered_id", "entered_time", "history", "map_item", "prev", "retry_count", "run",
                  "state_name", "task_token", "variables")
 
     def __init__(self, run: ExecutionRun, prev: int, variables: Mapping[str, Any],
@@ -35,14 +35,18 @@ class Frame:
         self.entered_time: datetime | None = None
         self.retry_count: int | None = None
         self.task_token: str | None = None
+        self.assigned: dict[str, Any] | None = None  # the running state's evaluated Assign, committed on exit
 
-    def child(self, map_item: dict | None = None, history: History | None = None) -> Frame:
+    def child(self, map_item: dict | None = None, history: History | None = None,
+              variables: Mapping[str, Any] | None = None) -> Frame:
         """A frame for a branch or iteration, chained after this frame's last event.
 
         It starts in this frame's state, which is what an ItemSelector sees in
-        ``$$.State`` before the iteration enters its first state.
+        ``$$.State`` before the iteration enters its first state.  ``variables``
+        is its scope (default: this frame's, for evaluating the state's own fields).
         """
-        child = Frame(self.run, self.prev, self.variables, map_item, history or self.history)
+        child = Frame(self.run, self.prev, self.variables if variables is None else variables, map_item,
+                      history or self.history)
         child.state_name, child.entered_id, child.entered_time = self.state_name, self.entered_id, self.entered_time
         return child
 

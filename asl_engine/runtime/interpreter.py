@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from asl_engine.errors import StatesError
+from asl_engine.query.jsonata import QueryEvaluationError
 from asl_engine.runtime.frame import Frame
 from asl_engine.runtime.history import dumps
+from asl_engine.runtime.variables import commit
 
 PAYLOAD_LIMIT = 256 * 1024
 
@@ -39,16 +41,37 @@ async def run_branch(frame: Frame, plan: Any, data: Any) -> Any:
         frame.entered_time = clock.now()
         frame.retry_count = None
         frame.task_token = None
+        frame.assigned = None
+        before_entered = frame.prev
         frame.entered_id = frame.emit(state.entered_type, {"name": name, "input": data})
         try:
             next_name, output = await state.execute(frame, data)
+            if limit is not None and output is not data:
+                check_size(output, limit, name)
+            assigned = frame.assigned
+            if assigned is not None:
+                commit(frame.variables, assigned)
         except StatesError as failure:
-            raise frame.located(failure) from None
-        if limit is not None and output is not data:
-            check_size(output, limit, name)
+            located = frame.located(failure)
+            if isinstance(failure, QueryEvaluationError):
+                _evaluation_failed(frame, before_entered, located, failure.location)
+            raise located from None
         if state.exited_type is not None:
-            frame.emit(state.exited_type, {"name": name, "output": output})
+            details = {"name": name, "output": output}
+            if assigned is not None:
+                details["assignedVariables"] = assigned
+            frame.emit(state.exited_type, details)
         if next_name is None:
             return output
         name = next_name
         data = output
+
+
+def _evaluation_failed(frame: Frame, before_entered: int, failure: StatesError, location: str | None) -> None:
+    """AWS's EvaluationFailed event: chained to the event *before* the state was entered (recorded)."""
+    details = {"error": failure.error, "cause": failure.cause}
+    if location is not None:
+        details["location"] = location
+    details["state"] = frame.state_name
+    frame.prev = before_entered
+    frame.emit("EvaluationFailed", details)

@@ -79,3 +79,22 @@ def assert_well_formed(ex) -> None:
 def simple_task(resource: str, **fields: Any) -> dict:
     """A one-state machine around a Task."""
     return {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": resource, "End": True, **fields}}}
+
+
+# Lambda-style handlers, importable as "runtime_helpers:<name>" (tests/unit is on sys.path under pytest).
+
+def echo_handler(event, context):
+    return {"event": event, "function": context.function_name, "arn": context.invoked_function_arn}
+
+
+def raise_exception_handler(event, context):
+    raise Exception("Some exception was raised.")
+
+
+class CustomException(Exception):
+    def __init__(self):
+        self.message = "CustomException message"
+
+
+def raise_custom_exception_handler(event, context):
+    raise CustomException()

@@ -121,7 +121,8 @@ class MapState(RecoverableState):
         """DISTRIBUTED mode: each item is a child execution with its own history; failures are tolerated
         up to ToleratedFailureCount/Percentage."""
         run = frame.run
-        map_run_arn = f"{run.state_machine_arn.replace(':stateMachine:', ':mapRun:')}/{self.name}:{run.services.uuid4()}"
+        map_run = run.state_machine_arn.replace(":stateMachine:", ":mapRun:")
+        map_run_arn = f"{map_run}/{self.name}:{run.services.uuid4()}"
         frame.emit("MapRunStarted", {"mapRunArn": map_run_arn})
         children: list[History] = []
         failures: list[int] = []

@@ -9,6 +9,7 @@ from asl_engine.errors import StateFailure, StatesError
 from asl_engine.integrations.arns import ResourceSpec
 from asl_engine.query.jsonpath import PathNotFound
 from asl_engine.runtime.frame import Frame
+from asl_engine.runtime.interpreter import check_size
 from asl_engine.runtime.states.base import Outcome, RecoverableState
 
 # Event-type prefix and detail fields per resource kind.
@@ -66,7 +67,12 @@ class TaskState(RecoverableState):
         try:
             call = run.resources.invoke(spec, payload, run.services.uuid4())
             result = await (asyncio.wait_for(call, timeout) if timeout is not None else call)
-        except (TimeoutError, asyncio.TimeoutError):
+            if run.payload_limit is not None:
+                # AWS fails the task itself (Task/LambdaFunctionFailed, catchable) when the result is over
+                # the quota, naming the function ARN or the integration's service (recorded cases:
+                # error_handling/TestStatesErrors__test_*lambda*_data_limit_exceeded_on_large_utf8_response).
+                check_size(result, run.payload_limit, spec.arn if kind == _LAMBDA else spec.service)
+        except TimeoutError:
             self._emit_end(frame, "TimedOut", {"error": "States.Timeout"})
             raise StatesError("States.Timeout", None) from None
         except StatesError as e:

@@ -1,0 +1,398 @@
+#!/usr/bin/env python3
+"""Time asl-engine against aws-local-stepfunctions on the shared ASL workloads, in one run.
+
+Issue 2 holds the engine to: at least 1.5x faster than aws-local-stepfunctions
+(npm; the fastest peer) on every workload with history recorded, map_100k
+below 400 MiB peak RSS, and 50,000+ transitions/s.  This script measures
+exactly that, side by side, so the ratio is taken under the same machine load.
+
+It reuses the shared harness (``<workloads-dir>/../run_bench.py``): its
+workload generators give the expected outputs and transition counts, its
+``bench_one`` does the repeats, the IntervalSeconds 0 -> 1 fallback and the
+correctness check, its ``run_child`` runs every execution in a fresh process
+and reads the peak RSS from wait4, and its ``node_runner.mjs`` worker times the
+peer.  Only the asl-engine worker is new:
+
+- setup (not timed): ``StateMachine(definition_dict, name=..., type="STANDARD")``;
+- exec s (timed): ``sm.run(input, clock=VirtualClock(), ...)`` plus
+  ``len(result.history_log)``; the history is always recorded, and its events
+  are counted, not rendered.
+
+``retry_catch`` uses IntervalSeconds 0, which the engine rightly rejects; it is
+rerun with 1 (marked †) and the virtual clock makes the waits free.  The
+workloads named by ``--lift-payload-quota`` (default: map_100k, whose items
+exceed the 256 KiB quota on purpose) run with ``payload_limit=None`` (marked ‡).
+
+Setup of the peer, once, from the repository root (Node >= 20):
+
+    npm install --prefix bench/.node aws-local-stepfunctions@3.0.0
+
+Examples:
+
+    .venv/bin/python bench/run_bench.py                                   # all workloads, 3 repeats
+    .venv/bin/python bench/run_bench.py --workloads map_10k,choice_loop --repeat 5 --json out.json
+    .venv/bin/python bench/run_bench.py --engine-only --repeat 1          # quick check while optimizing
+    .venv/bin/python bench/run_bench.py --profile bench/results/profile   # cProfile each workload
+
+The Markdown table goes to stdout, per-run progress to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import importlib.util
+import json
+import os
+import platform
+import pstats
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any, NoReturn
+
+from asl_engine import InvalidDefinition, StateMachine, VirtualClock
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+DEFAULT_WORKLOADS_DIR = ROOT.parent / "shared" / "bench" / "workloads"
+DEFAULT_NODE_DIR = BENCH_DIR / ".node"
+PEER_PACKAGE = "aws-local-stepfunctions"
+NODE_SETUP = f"npm install --prefix bench/.node {PEER_PACKAGE}@3.0.0"
+ENGINE, PEER = "asl-engine", "node"
+SPEEDUP_TARGET = 1.5
+RSS_TARGET_MIB = {"map_100k": 400}
+# StateMachine.run maps history_limit=None to AWS's 25,000-event quota of STANDARD
+# executions, which choice_loop and map_* exceed on purpose (up to 800,010
+# events); a limit no workload reaches lifts it while the history is still
+# recorded and the quota check still runs.
+UNLIMITED_HISTORY = sys.maxsize
+QUOTA_LIFTED_NOTE = "payload quota lifted (payload_limit=None)"
+
+
+# --------------------------------------------------------------------------
+# Child process: one asl-engine execution
+# --------------------------------------------------------------------------
+
+def engine_worker(args: argparse.Namespace) -> None:
+    """Accept the definition, then time one execution; write a record the shared harness can read.
+
+    Runs in a fresh process (started by ``engine_runner``) so that its peak RSS
+    is this execution's alone.
+    """
+    record: dict[str, Any] = {}
+
+    def finish(**fields: Any) -> NoReturn:
+        record.update(fields)
+        Path(args.result).write_text(json.dumps(record))
+        os._exit(0)
+
+    def on_timeout(_signum: int, _frame: Any) -> None:
+        finish(status="TIMEOUT", error=f"execution not finished after {args.timeout:g} s")
+
+    definition = json.loads(Path(args.definition).read_text())
+    data = json.loads(Path(args.input).read_text())
+    name = Path(args.definition).name.split(".")[0]
+    t0 = time.perf_counter()
+    try:
+        sm = StateMachine(definition, name=name, type="STANDARD")
+    except InvalidDefinition as e:
+        finish(status="CREATE_FAILED", setup_s=time.perf_counter() - t0,
+               error="; ".join(str(d) for d in e.diagnostics))
+    setup_s = time.perf_counter() - t0
+    limits: dict[str, Any] = {"history_limit": UNLIMITED_HISTORY}
+    if args.no_payload_limit:
+        limits["payload_limit"] = None
+    signal.signal(signal.SIGALRM, on_timeout)
+    signal.setitimer(signal.ITIMER_REAL, args.timeout)
+    t1 = time.perf_counter()
+    result = sm.run(data, clock=VirtualClock(), **limits)
+    history_events = len(result.history_log)
+    exec_s = time.perf_counter() - t1
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    if result.status == "SUCCEEDED":
+        finish(status="SUCCEEDED", setup_s=setup_s, exec_s=exec_s, output=result.output,
+               history_events=history_events)
+    finish(status="FAILED", setup_s=setup_s, exec_s=exec_s, history_events=history_events,
+           error=f"{result.status}: {result.error}: {result.cause}")
+
+
+# --------------------------------------------------------------------------
+# Parent: backends plugged into the shared harness
+# --------------------------------------------------------------------------
+
+def load_shared_harness(workloads_dir: Path) -> ModuleType:
+    """Import the shared run_bench.py beside ``workloads_dir`` and point it at that directory."""
+    path = workloads_dir.parent / "run_bench.py"
+    if not path.exists():
+        sys.exit(f"the shared harness {path} is missing (it must sit beside the workloads directory)")
+    spec = importlib.util.spec_from_file_location("shared_run_bench", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules[spec.name] = module  # type: ignore[union-attr]  # its dataclasses look themselves up here
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    module.WORKLOAD_DIR = workloads_dir
+    return module
+
+
+def engine_runner(shared: ModuleType, lifted: set[str]) -> Callable[..., Any]:
+    """A backend for the shared ``bench_one``: one asl-engine worker process per execution."""
+
+    def run(dp: Path, ip: Path, timeout: float, _count: bool, _args: argparse.Namespace) -> Any:
+        workload = dp.name.split(".")[0]
+        with tempfile.TemporaryDirectory() as td:
+            rf = Path(td) / "result.json"
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--definition", str(dp),
+                   "--input", str(ip), "--result", str(rf), "--timeout", str(timeout)]
+            if workload in lifted:
+                cmd.append("--no-payload-limit")
+            record = shared._worker_record(shared.run_child(cmd, timeout + shared.WORKER_GRACE), rf)
+            if rf.exists():
+                # An extra attribute: vars(record) is what lands in the --json runs.
+                record.history_events = json.loads(rf.read_text()).get("history_events")
+        if workload in lifted:
+            record.note = QUOTA_LIFTED_NOTE
+        return record
+
+    return run
+
+
+def check_peer(node_dir: Path) -> str:
+    """The installed peer version; exits with the setup command when it is missing."""
+    manifest = node_dir / "node_modules" / PEER_PACKAGE / "package.json"
+    if not manifest.exists():
+        sys.exit(f"{PEER_PACKAGE} is not installed in {node_dir}; from the repository root run:\n"
+                 f"  {NODE_SETUP}\n(or pass --engine-only)")
+    return json.loads(manifest.read_text())["version"]
+
+
+def _version(cmd: list[str]) -> str:
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+
+
+# --------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------
+
+def _s(x: float) -> str:
+    """Seconds with 3 significant digits below 1 s, so that the small workloads do not read as 0.000."""
+    return f"{x:.3g}" if x < 1 else f"{x:.2f}"
+
+
+def _seconds(s: Any) -> str:
+    if s is None or s.exec_median is None:
+        return "-" if s is None else s.status
+    return _s(s.exec_median) + (f" ({_s(s.exec_min)}-{_s(s.exec_max)})" if s.runs > 1 else "")
+
+
+def _rate(s: Any) -> str:
+    return "-" if s is None or s.transitions_per_s is None else f"{s.transitions_per_s:,.0f}"
+
+
+def _rss(s: Any) -> str:
+    return "-" if s is None else f"{s.peak_rss_mib:.0f}"
+
+
+def _correct(s: Any) -> str:
+    return "-" if s is None else {True: "yes", False: "NO", None: "-"}[s.correct]
+
+
+def speedup(engine: Any, peer: Any) -> float | None:
+    """How many times faster the engine ran than the peer (median exec s over median exec s)."""
+    if engine is None or peer is None or not engine.exec_median or not peer.exec_median:
+        return None
+    return peer.exec_median / engine.exec_median
+
+
+def shortfalls(row: dict[str, Any]) -> list[str]:
+    """The issue-2 targets this workload misses (empty when it meets them all)."""
+    engine, misses = row["engine"], []
+    if engine.correct is not True:
+        misses.append(f"asl-engine status {engine.status}, correct={engine.correct}")
+    if row["peer"] is not None and (row["speedup"] is None or row["speedup"] < SPEEDUP_TARGET):
+        misses.append(f"speedup below {SPEEDUP_TARGET}x")
+    limit = RSS_TARGET_MIB.get(row["workload"])
+    if limit is not None and engine.peak_rss_mib >= limit:
+        misses.append(f"peak RSS {engine.peak_rss_mib:.0f} MiB >= {limit} MiB")
+    return misses
+
+
+def markdown(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
+    """The results table, the markers' meaning and the machine conditions, as Markdown."""
+    out = ["| workload | transitions | history events | asl-engine exec s, median (min-max) | asl-engine "
+           "transitions/s | asl-engine peak RSS MiB | node exec s, median (min-max) | node transitions/s | "
+           "node peak RSS MiB | correct (engine / node) | speedup (node ÷ engine) |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        engine, peer = row["engine"], row["peer"]
+        mark = " †" if engine.interval_fallback else ""
+        mark += " ‡" if row["workload"] in meta["lifted"] else ""
+        ratio = "-" if row["speedup"] is None else f"{row['speedup']:.1f}x"
+        events = "-" if row["history_events"] is None else f"{row['history_events']:,}"
+        out.append(f"| {row['workload']}{mark} | {engine.transitions:,} | {events} | {_seconds(engine)} | "
+                   f"{_rate(engine)} | {_rss(engine)} | {_seconds(peer)} | {_rate(peer)} | {_rss(peer)} | "
+                   f"{_correct(engine)} / {_correct(peer)} | {ratio} |")
+    out += ["", "† IntervalSeconds 0 rejected (InvalidDefinition), as AWS does; ran with IntervalSeconds 1 "
+                "on the virtual clock.",
+            "‡ run with `payload_limit=None` (the workload exceeds the 256 KiB payload quota on purpose).",
+            "",
+            f"Conditions: {meta['time']}; {meta['cpus']} CPUs, shared; 1-minute load average "
+            f"{meta['load_min']:.2f}-{meta['load_max']:.2f} during the run; repeats: {meta['repeat']}, each "
+            f"in a fresh process; Python {meta['python']}; asl-engine {meta['engine_commit']}; "
+            f"{meta['node']}, {PEER_PACKAGE} {meta['peer_version']}."]
+    missed = [(row["workload"], m) for row in rows for m in shortfalls(row)]
+    targets = f"speedup >= {SPEEDUP_TARGET}x, map_100k < {RSS_TARGET_MIB['map_100k']} MiB, correct output"
+    out.append("")
+    out.append(f"Issue-2 targets ({targets}): " + ("all met." if not missed else "missed: " + "; ".join(
+        f"{w}: {m}" for w, m in missed) + "."))
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------
+# Profiling
+# --------------------------------------------------------------------------
+
+def profile_workloads(shared: ModuleType, names: list[str], lifted: set[str], out_dir: Path,
+                      top: int) -> None:
+    """cProfile one in-process execution per workload: ``<name>.prof`` plus a top-N text by cumulative time.
+
+    cProfile's per-call overhead inflates small, hot functions, so read the
+    percentages as where the time goes, and the timing table for how much.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        wl = shared.WORKLOADS[name]()
+        try:
+            sm = StateMachine(wl.definition, name=name, type="STANDARD")
+        except InvalidDefinition:
+            sm = StateMachine(shared.interval_zero_to_one(wl.definition), name=name, type="STANDARD")
+        limits: dict[str, Any] = {"history_limit": UNLIMITED_HISTORY}
+        if name in lifted:
+            limits["payload_limit"] = None
+        profiler = cProfile.Profile()
+        result = profiler.runcall(sm.run, wl.input, clock=VirtualClock(), **limits)
+        assert result.output == wl.expected, f"{name}: {result.status} {result.error} {result.cause}"
+        profiler.dump_stats(out_dir / f"{name}.prof")
+        with open(out_dir / f"{name}.txt", "w") as text:
+            stats = pstats.Stats(profiler, stream=text).strip_dirs()
+            stats.sort_stats("cumulative").print_stats(top)
+            stats.sort_stats("tottime").print_stats(top)
+        total = pstats.Stats(profiler).total_tt
+        print(f"{name}: {total:.3f} s under cProfile -> {out_dir / name}.prof, {out_dir / name}.txt",
+              file=sys.stderr)
+
+
+# --------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--workloads-dir", type=Path, default=DEFAULT_WORKLOADS_DIR,
+                   help="directory of <name>.asl.json / <name>.input.json; the shared run_bench.py must sit "
+                        "in its parent (default: ../shared/bench/workloads from the repository root)")
+    p.add_argument("--workloads", help="comma-separated subset (default: every workload in the directory)")
+    p.add_argument("--repeat", type=int, default=3, help="executions per workload and backend (default 3)")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds per execution (default 120)")
+    p.add_argument("--json", type=Path, metavar="OUT", help="write the summaries and every run to this file")
+    p.add_argument("--node-dir", type=Path, default=DEFAULT_NODE_DIR,
+                   help=f"npm project holding {PEER_PACKAGE} (default bench/.node)")
+    p.add_argument("--lift-payload-quota", default="map_100k", metavar="A,B",
+                   help="workloads run with payload_limit=None (default map_100k)")
+    p.add_argument("--engine-only", action="store_true", help="skip the peer (no speedup column)")
+    p.add_argument("--profile", type=Path, metavar="DIR",
+                   help="instead of timing, cProfile one execution per workload into DIR")
+    p.add_argument("--profile-top", type=int, default=30,
+                   help="functions listed per profile text (default 30)")
+    # The asl-engine worker (internal: run by this script in a child process).
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--definition", help=argparse.SUPPRESS)
+    p.add_argument("--input", help=argparse.SUPPRESS)
+    p.add_argument("--result", help=argparse.SUPPRESS)
+    p.add_argument("--no-payload-limit", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    args.count_transitions = False  # read by the shared bench_one; event-log counts are not compared here
+    return args
+
+
+def select_workloads(shared: ModuleType, workloads_dir: Path, wanted: str | None) -> list[str]:
+    """Workload names in the shared harness's order; each needs a generator (the expected output)."""
+    present = sorted(p.name.removesuffix(".asl.json") for p in workloads_dir.glob("*.asl.json"))
+    names = [w.strip() for w in wanted.split(",") if w.strip()] if wanted else present
+    unknown = [w for w in names if w not in shared.WORKLOADS]
+    if unknown:
+        sys.exit(f"no generator (hence no expected output) for {unknown}; "
+                 f"known: {', '.join(shared.WORKLOADS)}")
+    missing = [w for w in names if w not in present]
+    if missing:
+        sys.exit(f"not in {workloads_dir}: {missing}")
+    return [w for w in shared.WORKLOADS if w in names]
+
+
+def main() -> None:
+    args = parse_args()
+    if args.worker:
+        engine_worker(args)
+        return
+    workloads_dir = args.workloads_dir.resolve()
+    shared = load_shared_harness(workloads_dir)
+    names = select_workloads(shared, workloads_dir, args.workloads)
+    lifted = {w.strip() for w in args.lift_payload_quota.split(",") if w.strip()}
+    if args.profile:
+        profile_workloads(shared, names, lifted, args.profile, args.profile_top)
+        return
+    peer_version = None if args.engine_only else check_peer(args.node_dir)
+    args.node_dir = str(args.node_dir.resolve())  # the shared run_node passes it to node as text
+    shared.BACKENDS[ENGINE] = engine_runner(shared, lifted)
+    backends = [ENGINE] if args.engine_only else [ENGINE, PEER]
+
+    loads = [os.getloadavg()[0]]
+    rows, runs = [], {b: {} for b in backends}
+    for name in names:
+        wl = shared.WORKLOADS[name]()
+        shared.ensure_files(wl)  # exits when the files differ from the generator
+        summaries = {}
+        for backend in backends:
+            print(f"[{backend}] {name} ({wl.transitions:,} transitions)", file=sys.stderr, flush=True)
+            before = os.getloadavg()[0]
+            summary, raw = shared.bench_one(wl, backend, args)
+            loads.append(os.getloadavg()[0])
+            summary.loadavg_1m = [round(before, 2), round(loads[-1], 2)]
+            summaries[backend], runs[backend][name] = summary, raw
+        events = next((r.get("history_events") for r in runs[ENGINE][name] if r.get("history_events")), None)
+        engine, peer = summaries[ENGINE], summaries.get(PEER)
+        rows.append({"workload": name, "engine": engine, "peer": peer, "speedup": speedup(engine, peer),
+                     "history_events": events})
+
+    meta = {"time": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpus": os.cpu_count(),
+            "load_min": min(loads), "load_max": max(loads), "repeat": args.repeat,
+            "python": platform.python_version(),
+            "engine_commit": _version(["git", "describe", "--always", "--dirty"]),
+            "node": "node " + _version(["node", "--version"]) if not args.engine_only else "no peer",
+            "peer_version": peer_version or "-", "lifted": sorted(lifted),
+            "workloads_dir": str(workloads_dir)}
+    print(markdown(rows, meta))
+    for row in rows:
+        for summary in filter(None, (row["engine"], row["peer"])):
+            for note in summary.notes:
+                print(f"\n{row['workload']}/{summary.backend}: {note}")
+            if summary.error:
+                error = shared._tail(summary.error, 400)
+                print(f"\n{row['workload']}/{summary.backend}: {summary.status}: {error}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        results = [{"workload": r["workload"], "speedup": r["speedup"], "history_events": r["history_events"],
+                    "targets_missed": shortfalls(r), ENGINE: vars(r["engine"]),
+                    PEER: vars(r["peer"]) if r["peer"] else None} for r in rows]
+        args.json.write_text(json.dumps({"meta": meta, "workloads": results, "runs": runs}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
