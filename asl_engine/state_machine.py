@@ -15,11 +15,13 @@ from asl_engine.errors import Diagnostic, InvalidDefinition
 from asl_engine.integrations.registry import Resources
 from asl_engine.runtime.clock import Clock, RealClock
 from asl_engine.runtime.execution import ExecutionResult, ExecutionRun
+from asl_engine.runtime.history import HISTORY_LIMIT
 from asl_engine.runtime.interpreter import PAYLOAD_LIMIT
 from asl_engine.runtime.services import Services
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "123456789012"
+AWS_DEFAULT: Any = object()  # "the quota AWS applies to this kind of execution"
 _NAME_RE = re.compile(r"^[^\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,80}$")
 
 
@@ -63,14 +65,15 @@ class StateMachine:
 
     def run(self, input: Any = None, name: str | None = None, clock: Clock | None = None,
             resources: Resources | Mapping[str, Any] | None = None, *, services: Services | None = None,
-            payload_limit: int | None = PAYLOAD_LIMIT, history_limit: int | None = None,
+            payload_limit: int | None = PAYLOAD_LIMIT, history_limit: Any = AWS_DEFAULT,
             run_for: float | None = None) -> ExecutionResult:
         """Run one execution to its end and return it (blocking).
 
         ``input`` is a JSON value or JSON text. ``clock`` defaults to the real
         clock; pass ``VirtualClock()`` to make Waits and backoffs instant.
-        ``payload_limit=None`` lifts the 256 KiB quota and ``history_limit``
-        defaults to AWS's 25,000 events for STANDARD (none for EXPRESS).
+        ``payload_limit=None`` lifts the 256 KiB quota; ``history_limit``
+        defaults to AWS's (25,000 events for STANDARD, none for EXPRESS) and
+        ``None`` lifts it.
         ``run_for`` stops watching after that many seconds of clock time and
         returns the execution as it is then (status RUNNING if unfinished).
         """
@@ -86,7 +89,7 @@ class StateMachine:
     async def run_async(self, input: Any = None, name: str | None = None, clock: Clock | None = None,
                         resources: Resources | Mapping[str, Any] | None = None, *,
                         services: Services | None = None, payload_limit: int | None = PAYLOAD_LIMIT,
-                        history_limit: int | None = None, run_for: float | None = None) -> ExecutionResult:
+                        history_limit: Any = AWS_DEFAULT, run_for: float | None = None) -> ExecutionResult:
         """The same as ``run`` on a running event loop (the clock must be the loop's)."""
         services = services or Services()
         if isinstance(input, str):
@@ -100,9 +103,8 @@ class StateMachine:
             arn = f"arn:aws:states:{self.region}:{self.account}:express:{self.name}:{name}:{services.uuid4()}"
         else:
             arn = f"arn:aws:states:{self.region}:{self.account}:execution:{self.name}:{name}"
-        if history_limit is None and not express:
-            from asl_engine.runtime.history import HISTORY_LIMIT
-            history_limit = HISTORY_LIMIT
+        if history_limit is AWS_DEFAULT:
+            history_limit = None if express else HISTORY_LIMIT
         if not isinstance(resources, Resources):
             resources = Resources(resources)
         run = ExecutionRun(self.plan, state_machine_arn=self.arn, state_machine_name=self.name, execution_arn=arn,

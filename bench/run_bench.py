@@ -14,9 +14,10 @@ and reads the peak RSS from wait4, and its ``node_runner.mjs`` worker times the
 peer.  Only the asl-engine worker is new:
 
 - setup (not timed): ``StateMachine(definition_dict, name=..., type="STANDARD")``;
-- exec s (timed): ``sm.run(input, clock=VirtualClock(), ...)`` plus
-  ``len(result.history_log)``; the history is always recorded, and its events
-  are counted, not rendered.
+- exec s (timed): ``sm.run(input, clock=VirtualClock(), history_limit=None)``
+  plus ``len(result.history_log)``: the history is always recorded, its events
+  counted, not rendered; ``history_limit=None`` lifts the 25,000-event quota
+  of STANDARD executions, which choice_loop and map_* exceed on purpose.
 
 ``retry_catch`` uses IntervalSeconds 0, which the engine rightly rejects; it is
 rerun with 1 (marked †) and the virtual clock makes the waits free.  The
@@ -67,11 +68,6 @@ NODE_SETUP = f"npm install --prefix bench/.node {PEER_PACKAGE}@3.0.0"
 ENGINE, PEER = "asl-engine", "node"
 SPEEDUP_TARGET = 1.5
 RSS_TARGET_MIB = {"map_100k": 400}
-# StateMachine.run maps history_limit=None to AWS's 25,000-event quota of STANDARD
-# executions, which choice_loop and map_* exceed on purpose (up to 800,010
-# events); a limit no workload reaches lifts it while the history is still
-# recorded and the quota check still runs.
-UNLIMITED_HISTORY = sys.maxsize
 QUOTA_LIFTED_NOTE = "payload quota lifted (payload_limit=None)"
 
 
@@ -105,7 +101,7 @@ def engine_worker(args: argparse.Namespace) -> None:
         finish(status="CREATE_FAILED", setup_s=time.perf_counter() - t0,
                error="; ".join(str(d) for d in e.diagnostics))
     setup_s = time.perf_counter() - t0
-    limits: dict[str, Any] = {"history_limit": UNLIMITED_HISTORY}
+    limits: dict[str, Any] = {"history_limit": None}
     if args.no_payload_limit:
         limits["payload_limit"] = None
     signal.signal(signal.SIGALRM, on_timeout)
@@ -259,12 +255,45 @@ def markdown(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
 # Profiling
 # --------------------------------------------------------------------------
 
+def _where(key: tuple[str, int, str]) -> tuple[str, str]:
+    """(function, file:line) of a pstats key, the file relative to the repository when it is ours."""
+    file, line, function = key
+    if file == "~":  # a builtin, e.g. {built-in method builtins.isinstance}
+        return function, "builtin"
+    path = Path(file)
+    where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else Path(*path.parts[-2:])
+    return function, f"{where}:{line}"
+
+
+def hot_spots(stats: pstats.Stats, top: int) -> str:
+    """Two Markdown tables: the engine's functions by cumulative time, then every function by self time.
+
+    The cumulative list keeps to asl_engine/ because the asyncio and
+    ``StateMachine.run`` wrappers above it are ~100 % and say nothing.
+    """
+    total = stats.total_tt
+    entries = stats.stats.items()
+    engine = [e for e in entries if Path(e[0][0]).is_relative_to(ROOT / "asl_engine")]
+    out = []
+    for title, rows, sort in (("by cumulative time (asl_engine only)", engine, 3), ("by self time", entries, 2)):
+        out += [f"Top {top} {title}:", "", "| cum % | self % | calls | function | file:line |",
+                "|---|---|---|---|---|"]
+        for key, (_cc, calls, tt, ct, _callers) in sorted(rows, key=lambda e: e[1][sort], reverse=True)[:top]:
+            function, where = _where(key)
+            out.append(f"| {100 * ct / total:.1f} | {100 * tt / total:.1f} | {calls:,} | `{function}` | "
+                       f"{where} |")
+        out.append("")
+    return "\n".join(out)
+
+
 def profile_workloads(shared: ModuleType, names: list[str], lifted: set[str], out_dir: Path,
                       top: int) -> None:
-    """cProfile one in-process execution per workload: ``<name>.prof`` plus a top-N text by cumulative time.
+    """cProfile one in-process execution per workload: ``<name>.prof`` and the hot spots in Markdown.
 
-    cProfile's per-call overhead inflates small, hot functions, so read the
-    percentages as where the time goes, and the timing table for how much.
+    The hot spots go to stdout and to ``<name>.md``; the ``.prof`` files open
+    with ``python -m pstats`` or snakeviz.  cProfile's per-call overhead
+    inflates small, hot functions (runs take 2-4x longer than in the timing
+    table), so read it for where the time goes, and the timing table for how much.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in names:
@@ -273,20 +302,19 @@ def profile_workloads(shared: ModuleType, names: list[str], lifted: set[str], ou
             sm = StateMachine(wl.definition, name=name, type="STANDARD")
         except InvalidDefinition:
             sm = StateMachine(shared.interval_zero_to_one(wl.definition), name=name, type="STANDARD")
-        limits: dict[str, Any] = {"history_limit": UNLIMITED_HISTORY}
+        limits: dict[str, Any] = {"history_limit": None}
         if name in lifted:
             limits["payload_limit"] = None
         profiler = cProfile.Profile()
         result = profiler.runcall(sm.run, wl.input, clock=VirtualClock(), **limits)
-        assert result.output == wl.expected, f"{name}: {result.status} {result.error} {result.cause}"
         profiler.dump_stats(out_dir / f"{name}.prof")
-        with open(out_dir / f"{name}.txt", "w") as text:
-            stats = pstats.Stats(profiler, stream=text).strip_dirs()
-            stats.sort_stats("cumulative").print_stats(top)
-            stats.sort_stats("tottime").print_stats(top)
-        total = pstats.Stats(profiler).total_tt
-        print(f"{name}: {total:.3f} s under cProfile -> {out_dir / name}.prof, {out_dir / name}.txt",
-              file=sys.stderr)
+        stats = pstats.Stats(profiler)
+        verdict = "correct" if result.output == wl.expected else \
+            f"WRONG OUTPUT ({result.status} {result.error} {result.cause})"
+        text = (f"### {name}\n\n{stats.total_tt:.3f} s under cProfile, {wl.transitions:,} transitions, "
+                f"{len(result.history_log):,} history events, {verdict}.\n\n{hot_spots(stats, top)}")
+        (out_dir / f"{name}.md").write_text(text)
+        print(text, flush=True)
 
 
 # --------------------------------------------------------------------------
@@ -309,8 +337,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--engine-only", action="store_true", help="skip the peer (no speedup column)")
     p.add_argument("--profile", type=Path, metavar="DIR",
                    help="instead of timing, cProfile one execution per workload into DIR")
-    p.add_argument("--profile-top", type=int, default=30,
-                   help="functions listed per profile text (default 30)")
+    p.add_argument("--profile-top", type=int, default=15,
+                   help="functions per hot-spot table with --profile (default 15)")
     # The asl-engine worker (internal: run by this script in a child process).
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--definition", help=argparse.SUPPRESS)

@@ -15,6 +15,15 @@ from asl_engine.integrations.arns import parse_resource
 from asl_engine.query.jsonpath import compile_path, compile_reference_path
 from asl_engine.query.payload import compile_payload
 from asl_engine.runtime.dataflow import JsonPathIO
+from asl_engine.runtime.dataflow_jsonata import (
+    Field,
+    JsonataIO,
+    RuleFields,
+    ScopeTemplate,
+    condition,
+    field_or_value,
+    template,
+)
 from asl_engine.runtime.retry import Catcher, Retrier
 from asl_engine.runtime.states.base import CompiledState
 from asl_engine.runtime.states.choice import ChoiceState, compile_rule
@@ -55,10 +64,24 @@ def _retriers(state: Any) -> tuple[Retrier, ...]:
                          r.max_delay_seconds, r.jitter_strategy == "FULL") for r in state.retry)
 
 
-def _catchers(state: Any) -> tuple[Catcher, ...]:
+def _catchers(state: Any, jsonata: bool) -> tuple[Catcher, ...]:
+    if jsonata:
+        return tuple(Catcher(tuple(c.error_equals), c.next, None, template(c.output, "Output"),
+                             template(c.assign, "Assign")) for c in state.catch)
     return tuple(Catcher(tuple(c.error_equals), c.next,
-                         None if c.result_path is None else compile_reference_path(c.result_path))
+                         None if c.result_path is None else compile_reference_path(c.result_path),
+                         None, None if c.assign is None else compile_payload(c.assign, "Assign"))
                  for c in state.catch)
+
+
+def _rule_fields(rule: Any, jsonata: bool) -> RuleFields | None:
+    """A Choice rule's own Assign and Output; None when it has neither."""
+    if rule.assign is None and not rule.has("output"):
+        return None
+    if jsonata:
+        output = template(rule.output, "Output") if rule.has("output") else None
+        return RuleFields(template(rule.assign, "Assign"), output)
+    return RuleFields(None if rule.assign is None else compile_payload(rule.assign, "Assign"), None)
 
 
 def _optional_path(text: str | None) -> Any:
@@ -66,32 +89,48 @@ def _optional_path(text: str | None) -> Any:
 
 
 def _compile_state(name: str, state: Any, root: m.StateMachineModel) -> CompiledState:
-    io = JsonPathIO(state)
+    jsonata = root.language_of(state) == "JSONata"
+    io = JsonataIO(state) if jsonata else JsonPathIO(state)
     if isinstance(state, m.PassState):
         return PassState(name, _next(state), io, state.result if state.has("result") else _UNSET)
     if isinstance(state, m.TaskState):
-        return TaskState(name, _next(state), io, _retriers(state), _catchers(state), parse_resource(state.resource),
-                         state.timeout_seconds, _optional_path(state.timeout_seconds_path),
-                         state.heartbeat_seconds, _optional_path(state.heartbeat_seconds_path))
+        timeout, timeout_path = _number_field(state.timeout_seconds, state.timeout_seconds_path, "TimeoutSeconds")
+        heartbeat, heartbeat_path = _number_field(state.heartbeat_seconds, state.heartbeat_seconds_path,
+                                                  "HeartbeatSeconds")
+        return TaskState(name, _next(state), io, _retriers(state), _catchers(state, jsonata),
+                         parse_resource(state.resource), timeout, timeout_path, heartbeat, heartbeat_path)
     if isinstance(state, m.ChoiceState):
-        choices = [(compile_rule(rule), rule.next) for rule in state.choices]
+        choices = [(condition(rule.condition) if jsonata else compile_rule(rule), rule.next,
+                    _rule_fields(rule, jsonata)) for rule in state.choices]
         return ChoiceState(name, io, choices, state.default)
     if isinstance(state, m.WaitState):
-        return WaitState(name, _next(state), io, state.seconds, state.seconds_path, state.timestamp,
-                         state.timestamp_path)
+        seconds, seconds_path = _number_field(state.seconds, state.seconds_path, "Seconds")
+        timestamp, timestamp_path = _number_field(state.timestamp, state.timestamp_path, "Timestamp")
+        return WaitState(name, _next(state), io, seconds, seconds_path, timestamp, timestamp_path)
     if isinstance(state, m.SucceedState):
         return SucceedState(name, io)
     if isinstance(state, m.FailState):
+        if jsonata:
+            error, error_field = field_or_value(state.error, "Error")
+            cause, cause_field = field_or_value(state.cause, "Cause")
+            return FailState(name, error, cause, error_field, cause_field)
         return FailState(name, state.error, state.cause, state.error_path, state.cause_path)
     if isinstance(state, m.ParallelState):
-        return ParallelState(name, _next(state), io, _retriers(state), _catchers(state),
+        return ParallelState(name, _next(state), io, _retriers(state), _catchers(state, jsonata),
                              [_branch(b, root) for b in state.branches])
     if isinstance(state, m.MapState):
-        return _compile_map(name, state, io, root)
+        return _compile_map(name, state, io, root, jsonata)
     raise TypeError(f"unknown state type {type(state).__name__}")
 
 
-def _compile_map(name: str, state: m.MapState, io: Any, root: m.StateMachineModel) -> MapState:
+def _number_field(value: Any, path: str | None, field: str) -> tuple[Any, Any]:
+    """A field and its ``...Path`` twin: ``(literal, compiled path or JSONata expression)``."""
+    if path is not None:
+        return value, compile_path(path)
+    return field_or_value(value, field)
+
+
+def _compile_map(name: str, state: m.MapState, io: Any, root: m.StateMachineModel, jsonata: bool) -> MapState:
     processor = state.processor
     selector = state.item_selector if state.item_selector is not None else state.parameters
     batcher = None
@@ -99,18 +138,32 @@ def _compile_map(name: str, state: m.MapState, io: Any, root: m.StateMachineMode
         b = state.item_batcher
         batch_input = compile_payload(b.batch_input, "BatchInput") if b.batch_input is not None else None
         batcher = batch_items(b.max_items_per_batch, b.max_input_bytes_per_batch, batch_input)
+    max_concurrency, max_concurrency_path = _number_field(state.max_concurrency, state.max_concurrency_path,
+                                                          "MaxConcurrency")
+    count, count_path = _number_field(state.tolerated_failure_count, state.tolerated_failure_count_path,
+                                      "ToleratedFailureCount")
+    percentage, percentage_path = _number_field(state.tolerated_failure_percentage,
+                                                state.tolerated_failure_percentage_path,
+                                                "ToleratedFailurePercentage")
+    if jsonata:
+        items_path = None if state.items is None else Field(state.items, "Items", "array")
+        item_selector = None if selector is None else ScopeTemplate(selector, "ItemSelector")
+    else:
+        items_path = _optional_path(state.items_path)
+        item_selector = compile_payload(selector, "ItemSelector") if selector is not None else None
+        # ItemSelector/Parameters are applied per item by the Map itself, not as the state's Parameters.
+        io.parameters = None
     settings = MapSettings(
-        items_path=_optional_path(state.items_path),
-        item_selector=compile_payload(selector, "ItemSelector") if selector is not None else None,
-        max_concurrency=state.max_concurrency,
-        max_concurrency_path=_optional_path(state.max_concurrency_path),
-        tolerated_count=state.tolerated_failure_count,
-        tolerated_count_path=_optional_path(state.tolerated_failure_count_path),
-        tolerated_percentage=state.tolerated_failure_percentage,
-        tolerated_percentage_path=_optional_path(state.tolerated_failure_percentage_path),
+        items_path=items_path,
+        item_selector=item_selector,
+        max_concurrency=max_concurrency,
+        max_concurrency_path=max_concurrency_path,
+        tolerated_count=count,
+        tolerated_count_path=count_path,
+        tolerated_percentage=percentage,
+        tolerated_percentage_path=percentage_path,
         distributed=processor.processor_config.mode == "DISTRIBUTED",
         batcher=batcher,
     )
-    # ItemSelector/Parameters are applied per item by the Map itself, not as the state's Parameters.
-    io.parameters = None
-    return MapState(name, _next(state), io, _retriers(state), _catchers(state), _branch(processor, root), settings)
+    return MapState(name, _next(state), io, _retriers(state), _catchers(state, jsonata), _branch(processor, root),
+                    settings)

@@ -155,8 +155,7 @@ class TargetInput:
     def _compile_transformer(self, transformer: Mapping[str, Any], target_id: str) -> None:
         paths = transformer.get("InputPathsMap") or {}
         self._paths = {
-            name: _compile_path(path, target_id, f"InputPathsMap value {name}")
-            for name, path in paths.items()
+            name: _compile_path(path, target_id, f"InputPathsMap value {name}") for name, path in paths.items()
         }
         template = transformer.get("InputTemplate")
         if template is None:
@@ -164,9 +163,7 @@ class TargetInput:
         self._parts = _template_parts(template)
         for kind, text in self._parts:
             if kind != _TEXT and text not in self._paths and text not in PREDEFINED:
-                raise ValidationError(
-                    f"InputTemplate for target {target_id} contains invalid placeholder {text}."
-                )
+                raise ValidationError(f"InputTemplate for target {target_id} contains invalid placeholder {text}.")
 
     def render(self, event: Mapping[str, Any], context: DeliveryContext) -> str:
         """The payload text the target receives for ``event``."""

@@ -38,11 +38,18 @@ async def run_all(count: int, run_one: Callable[[int], Awaitable[Any]], limit: i
         for w in workers:
             w.cancel()
         raise
-    failed = next((w for w in workers if w.done() and not w.cancelled() and w.exception() is not None), None)
-    if failed is not None:
+    failure = _first_exception(workers)
+    if failure is not None:
         for w in pending:
             w.cancel()
         if pending:
             await asyncio.wait(pending)
-        raise failed.exception()  # type: ignore[misc]
+            _first_exception(workers)
+        raise failure
     return results
+
+
+def _first_exception(tasks: list[asyncio.Future]) -> BaseException | None:
+    """The first failure among finished tasks, reading them all so none is reported as never retrieved."""
+    errors = [t.exception() for t in tasks if t.done() and not t.cancelled()]
+    return next((e for e in errors if e is not None), None)

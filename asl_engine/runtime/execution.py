@@ -82,7 +82,7 @@ class ExecutionRun:
 
     async def _run(self) -> ExecutionResult:
         history, clock = self.history, self.clock
-        history.add("ExecutionStarted", 0, self.start_time, {"input": self.input, "roleArn": self.role_arn})
+        history.add("ExecutionStarted", 0, self.start_time.timestamp(), {"input": self.input, "roleArn": self.role_arn})
         frame = Frame(self, 0, {})
         status, output, error, cause = "SUCCEEDED", None, None, None
         try:
@@ -99,11 +99,11 @@ class ExecutionRun:
             status, error, cause = "FAILED", failure.error, failure.cause
         end = clock.now()
         if status == "SUCCEEDED":
-            history.add("ExecutionSucceeded", frame.prev, end, {"output": output}, final=True)
+            history.add("ExecutionSucceeded", frame.prev, end.timestamp(), {"output": output}, final=True)
         else:
             details = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
             kind = "ExecutionTimedOut" if status == "TIMED_OUT" else "ExecutionFailed"
-            history.add(kind, frame.prev, end, details, final=True)
+            history.add(kind, frame.prev, end.timestamp(), details, final=True)
             if status == "TIMED_OUT":  # DescribeExecution reports no error for a timed-out execution
                 error = None
         return ExecutionResult(self.execution_arn, self.execution_name, status, self.start_time, end, self.input,

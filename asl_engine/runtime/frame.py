@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from asl_engine.errors import StateFailure, StatesError
+from asl_engine.query.jsonata import QueryEvaluationError
 from asl_engine.query.scope import Scope
 from asl_engine.runtime.context import build_context
 from asl_engine.runtime.history import History
@@ -51,7 +52,7 @@ class Frame:
         return child
 
     def emit(self, event_type: str, details: dict | None = None) -> int:
-        self.prev = self.history.add(event_type, self.prev, self.run.clock.now(), details)
+        self.prev = self.history.add(event_type, self.prev, self.run.clock.time(), details)
         return self.prev
 
     def context(self) -> dict:
@@ -67,5 +68,16 @@ class Frame:
         """AWS's cause for an error found while evaluating this state's fields."""
         if not isinstance(failure, StateFailure):
             return failure
-        return StatesError(failure.error, f"An error occurred while executing the state '{self.state_name}' "
-                                          f"(entered at the event id #{self.entered_id}). {failure.cause}")
+        cause = (f"An error occurred while executing the state '{self.state_name}' "
+                 f"(entered at the event id #{self.entered_id}). {failure.cause}")
+        if isinstance(failure, QueryEvaluationError):
+            return LocatedEvaluationError(failure.error, cause, failure.location)
+        return StatesError(failure.error, cause)
+
+
+class LocatedEvaluationError(StatesError):
+    """A located States.QueryEvaluationError whose EvaluationFailed event is still to be written."""
+
+    def __init__(self, error: str, cause: str, location: str | None) -> None:
+        super().__init__(error, cause)
+        self.location = location

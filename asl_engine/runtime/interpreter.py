@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from asl_engine.errors import StatesError
-from asl_engine.query.jsonata import QueryEvaluationError
-from asl_engine.runtime.frame import Frame
+from asl_engine.runtime.frame import Frame, LocatedEvaluationError
 from asl_engine.runtime.history import dumps
 from asl_engine.runtime.variables import commit
 
@@ -53,8 +52,9 @@ async def run_branch(frame: Frame, plan: Any, data: Any) -> Any:
                 commit(frame.variables, assigned)
         except StatesError as failure:
             located = frame.located(failure)
-            if isinstance(failure, QueryEvaluationError):
-                _evaluation_failed(frame, before_entered, located, failure.location)
+            if isinstance(located, LocatedEvaluationError):
+                _evaluation_failed(frame, before_entered, located)
+                located = StatesError(located.error, located.cause)  # written once, not again by outer states
             raise located from None
         if state.exited_type is not None:
             details = {"name": name, "output": output}
@@ -67,11 +67,11 @@ async def run_branch(frame: Frame, plan: Any, data: Any) -> Any:
         data = output
 
 
-def _evaluation_failed(frame: Frame, before_entered: int, failure: StatesError, location: str | None) -> None:
+def _evaluation_failed(frame: Frame, before_entered: int, failure: LocatedEvaluationError) -> None:
     """AWS's EvaluationFailed event: chained to the event *before* the state was entered (recorded)."""
     details = {"error": failure.error, "cause": failure.cause}
-    if location is not None:
-        details["location"] = location
+    if failure.location is not None:
+        details["location"] = failure.location
     details["state"] = frame.state_name
     frame.prev = before_entered
     frame.emit("EvaluationFailed", details)

@@ -8,6 +8,7 @@ when they are absent.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 from argparse import Namespace
@@ -26,6 +27,7 @@ CORPUS = SHARED / "conformance" / "events"
 RUNNER = SHARED / "conformance" / "tools" / "events_conformance.py"
 
 
+@functools.cache
 def load_runner() -> ModuleType:
     if not RUNNER.is_file():
         pytest.skip(f"the shared conformance runner is not here ({RUNNER})")

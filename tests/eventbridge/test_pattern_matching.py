@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 
 import pytest
 
 from asl_engine.eventbridge.errors import ValidationError
-from asl_engine.eventbridge.patterns import EventMatcher, compile_pattern, test_event_pattern
+from asl_engine.eventbridge.patterns import CompiledPattern, EventMatcher, compile_pattern, test_event_pattern
 from asl_engine.eventbridge.patterns.flatten import flatten
 from asl_engine.eventbridge.patterns.model import Exists
 
@@ -213,10 +214,15 @@ def test_many_removals_trigger_a_rebuild_that_keeps_the_rest() -> None:
     assert all(matcher.matching_rules({"detail": {"n": i}}) == ({i} if i % 2 else set()) for i in range(300))
 
 
+@functools.cache
+def _compiled(pattern: str) -> CompiledPattern:
+    return compile_pattern(pattern)
+
+
 def _reference(pattern: str, event: dict) -> bool:
     """Per-rule evaluation straight from the value patterns' semantics (no shared states)."""
     leaves = flatten(event)
-    for branch in compile_pattern(pattern).branches:
+    for branch in _compiled(pattern).branches:
         ok = True
         for path, values in branch.items():
             found = leaves.get(path)
@@ -315,9 +321,7 @@ def test_array_elements_and_removals_agree_with_a_per_element_reference() -> Non
     rng = random.Random(11)
 
     def make_pattern() -> str:
-        fields = {
-            f"detail.items.{k}": rng.choice(ITEM_CHOICES) for k in rng.sample(["a", "b"], rng.randint(1, 2))
-        }
+        fields = {f"detail.items.{k}": rng.choice(ITEM_CHOICES) for k in rng.sample(["a", "b"], rng.randint(1, 2))}
         if rng.random() < 0.5:
             fields["source"] = rng.choice(FIELD_CHOICES["source"])
         return json.dumps(_nest(fields))
@@ -344,12 +348,26 @@ def test_array_elements_and_removals_agree_with_a_per_element_reference() -> Non
             matcher.add_rule(1000 * (round_ + 1) + j, patterns[1000 * (round_ + 1) + j])
         for _ in range(80):
             items = [
-                {
-                    k: rng.choice(["x", "xy", "y", 0, 3, 7, None])
-                    for k in rng.sample(["a", "b"], rng.randint(0, 2))
-                }
+                {k: rng.choice(["x", "xy", "y", 0, 3, 7, None]) for k in rng.sample(["a", "b"], rng.randint(0, 2))}
                 for _ in range(rng.randint(0, 3))
             ]
             event = {"source": rng.choice(["a", "b", "c"]), "detail": {"items": items}}
             expected = {i for i, p in patterns.items() if reference(p, event)}
             assert matcher.matching_rules(event) == expected, event
+
+
+def test_numeric_segment_table_matches_range_semantics() -> None:
+    """Many overlapping ranges on one field, including bounds that coincide at six decimals."""
+    rng = random.Random(3)
+    bounds = [-1, 0, 0.5, 1, 1.0000001, 1.0000002, 2, 10]
+    patterns = {}
+    for i in range(120):
+        low, high = sorted(rng.sample(bounds, 2))
+        kind = rng.choice([[">", low, "<", high], [">=", low, "<=", high], [">", low], ["<=", high], ["=", low]])
+        patterns[i] = json.dumps({"n": [{"numeric": kind}]})
+    matcher = EventMatcher()
+    for i, pattern in patterns.items():
+        matcher.add_rule(i, pattern)
+    for value in [*bounds, -2, 0.25, 1.00000015, 5, 11]:
+        event = {"n": value}
+        assert matcher.matching_rules(event) == {i for i, p in patterns.items() if _reference(p, event)}, value

@@ -245,9 +245,7 @@ def test_duplicate_keys_last_wins_like_aws() -> None:
 
 def test_or_expands_into_branches() -> None:
     compiled = compile_pattern(
-        json.dumps(
-            {"source": ["s"], "$or": [{"a": ["1"]}, {"b": ["2"], "$or": [{"c": ["3"]}, {"d": ["4"]}]}]}
-        )
+        json.dumps({"source": ["s"], "$or": [{"a": ["1"]}, {"b": ["2"], "$or": [{"c": ["3"]}, {"d": ["4"]}]}]})
     )
     assert sorted(sorted(b) for b in compiled.branches) == [
         ["a", "source"],

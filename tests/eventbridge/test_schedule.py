@@ -98,9 +98,7 @@ def test_invalid_rule_expressions(expression: str) -> None:
 
 
 def test_schedules_only_on_the_default_bus() -> None:
-    with pytest.raises(
-        ValidationError, match=r"^ScheduleExpression is supported only on the default event bus\.$"
-    ):
+    with pytest.raises(ValidationError, match=r"^ScheduleExpression is supported only on the default event bus\.$"):
         parse_rule_schedule("rate(1 minute)", "custom")
     assert parse_rule_schedule("rate(1 minute)", "arn:aws:events:us-east-1:123456789012:event-bus/default")
 

@@ -116,17 +116,13 @@ def test_predefined_placeholders() -> None:
         }
     )
     parsed = json.loads(out)
-    assert (
-        parsed["arn"] == CONTEXT.rule_arn and parsed["name"] == "r" and parsed["at"] == CONTEXT.ingestion_time
-    )
+    assert parsed["arn"] == CONTEXT.rule_arn and parsed["name"] == "r" and parsed["at"] == CONTEXT.ingestion_time
     envelope = {("detailType" if k == "detail-type" else k): v for k, v in EVENT.items() if k != "detail"}
     assert parsed["event"] == envelope and parsed["json"] == EVENT
 
 
 def test_ingestion_time_defaults_to_event_time() -> None:
-    target = TargetInput(
-        {"Id": "t", "InputTransformer": {"InputTemplate": '"<aws.events.event.ingestion-time>"'}}
-    )
+    target = TargetInput({"Id": "t", "InputTransformer": {"InputTemplate": '"<aws.events.event.ingestion-time>"'}})
     assert target.render(EVENT, DeliveryContext("arn", "r")) == '"2024-05-01T10:00:00Z"'
 
 

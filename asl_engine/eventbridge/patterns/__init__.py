@@ -6,7 +6,7 @@ TestEventPattern API.
 """
 
 from .grammar import compile_pattern
-from .index import EventMatcher
+from .matcher import EventMatcher
 from .model import CompiledPattern
 from .testing import parse_test_event, test_event_pattern
 

@@ -281,10 +281,7 @@ class _PatternReader:
             else:
                 raise _barf("Inside anything but list, start|null|boolean is not supported.")
         if bool(strings) == bool(nums):
-            raise _barf(
-                "Inside anything but list, either all values are number or string, "
-                "mixed type is not supported"
-            )
+            raise _barf("Inside anything but list, either all values are number or string, mixed type is not supported")
         return AnythingBut(frozenset(strings), frozenset(nums))
 
     def _anything_but_strings(self, token: Token, inner: str) -> ValuePattern:
@@ -298,9 +295,7 @@ class _PatternReader:
 
         def refuse() -> InvalidEventPatternError:
             if inner == "equals-ignore-case":
-                return _barf(
-                    "Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported."
-                )
+                return _barf("Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.")
             if inner == "wildcard":
                 return _barf("wildcard match pattern must be a string")
             return _barf("prefix/suffix match pattern must be a string")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ..errors import ValidationError
-from .index import EventMatcher
+from .matcher import EventMatcher
 
 _EVENT_FIELDS = frozenset({"id", "account", "source", "time", "region", "detail-type"})
 """Fields AWS requires in the Event of TestEventPattern (``resources`` is documented but not required)."""

@@ -101,8 +101,7 @@ class TokenReader:
         kind, start = self._stack[-1]
         name = "Object" if kind == "{" else "Array"
         return self._fail(
-            f"Unexpected end-of-input: expected close marker for {name} "
-            f"(start marker at {self._location(start)})",
+            f"Unexpected end-of-input: expected close marker for {name} (start marker at {self._location(start)})",
             len(self._src),
         )
 
@@ -218,9 +217,7 @@ class TokenReader:
         out: list[str] = []
         while True:
             if pos >= len(src):
-                raise self._fail(
-                    "Unexpected end-of-input: was expecting closing quote for a string value", len(src)
-                )
+                raise self._fail("Unexpected end-of-input: was expecting closing quote for a string value", len(src))
             ch = src[pos]
             if ch == '"':
                 self._pos = pos + 1
@@ -233,9 +230,7 @@ class TokenReader:
                     digits = src[pos + 2 : pos + 6]
                     for i, d in enumerate(digits):
                         if d not in "0123456789abcdefABCDEF":
-                            raise self._unexpected(
-                                d, pos + 2 + i, "expected a hex-digit for character escape sequence"
-                            )
+                            raise self._unexpected(d, pos + 2 + i, "expected a hex-digit for character escape sequence")
                     if len(digits) < 4:
                         raise self._fail("Unexpected end-of-input in character escape sequence", len(src))
                     code = int(digits, 16)

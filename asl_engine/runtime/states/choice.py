@@ -122,18 +122,18 @@ def compile_rule(rule: Any) -> Predicate:
 class ChoiceState(CompiledState):
     __slots__ = ("choices", "default")
 
-    def __init__(self, name: str, io: Any, choices: list[tuple[Any, str]], default: str | None) -> None:
+    def __init__(self, name: str, io: Any, choices: list[tuple[Any, str, Any]], default: str | None) -> None:
         super().__init__(name, "Choice", None, io)
-        self.choices = choices  # (predicate over a scope, next state) pairs
+        self.choices = choices  # (predicate over a scope, next state, the rule's own Assign/Output or None)
         self.default = default
 
     async def execute(self, frame: Frame, raw: Any) -> Outcome:
         io = self.io
         effective = io.effective_input(frame, raw)
         scope = frame.scope(effective)
-        for predicate, next_name in self.choices:
+        for predicate, next_name, rule in self.choices:
             if predicate(scope):
-                return next_name, io.passthrough(frame, effective)
+                return next_name, io.passthrough(frame, effective, rule)
         if self.default is None:
             raise StatesError("States.NoChoiceMatched", "No Matches!")
         return self.default, io.passthrough(frame, effective)

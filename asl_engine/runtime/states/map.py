@@ -16,6 +16,7 @@ from asl_engine.runtime.frame import Frame
 from asl_engine.runtime.history import History, dumps
 from asl_engine.runtime.interpreter import run_branch
 from asl_engine.runtime.states.base import Outcome, RecoverableState
+from asl_engine.runtime.variables import inner_scope
 
 INLINE_CONCURRENCY = 40  # AWS runs at most 40 inline iterations at once
 DISTRIBUTED_CONCURRENCY = 10_000
@@ -54,13 +55,13 @@ class MapState(RecoverableState):
         inputs = [self._item_input(frame, effective, i, item) for i, item in enumerate(items)]
         frame.emit("MapStateStarted", {"length": len(inputs)})
         if settings.distributed:
-            results = await self._map_run(frame, effective, inputs)
+            results, resume = await self._map_run(frame, effective, inputs)
         else:
             results = await self._inline(frame, effective, inputs)
-        last = len(frame.history)
-        frame.prev = last
+            resume = len(frame.history)
+        frame.prev = len(frame.history)
         frame.emit("MapStateSucceeded")
-        frame.prev = last
+        frame.prev = resume  # recorded: the exit follows the last iteration's event, or MapRunStarted
         return self.next, io.output(frame, raw, results)
 
     def _items(self, frame: Frame, effective: Any) -> list:
@@ -97,7 +98,8 @@ class MapState(RecoverableState):
         name = self.name
 
         async def one(i: int) -> Any:
-            child = Frame(frame.run, cursor[0], frame.variables, {"Index": i, "Value": inputs[i]}, frame.history)
+            child = Frame(frame.run, cursor[0], inner_scope(frame.variables), {"Index": i, "Value": inputs[i]},
+                          frame.history)
             child.emit("MapIterationStarted", {"name": name, "index": i})
             try:
                 result = await run_branch(child, self.processor, inputs[i])
@@ -117,20 +119,21 @@ class MapState(RecoverableState):
             frame.emit("MapStateFailed")
             raise
 
-    async def _map_run(self, frame: Frame, effective: Any, inputs: list) -> list:
+    async def _map_run(self, frame: Frame, effective: Any, inputs: list) -> tuple[list, int]:
         """DISTRIBUTED mode: each item is a child execution with its own history; failures are tolerated
         up to ToleratedFailureCount/Percentage."""
         run = frame.run
         map_run = run.state_machine_arn.replace(":stateMachine:", ":mapRun:")
-        map_run_arn = f"{map_run}/{self.name}:{run.services.uuid4()}"
-        frame.emit("MapRunStarted", {"mapRunArn": map_run_arn})
+        # AWS names a Map Run <state machine>/<uuid>:<uuid> (recorded: the first part is a uuid, not the state)
+        map_run_arn = f"{map_run}/{run.services.uuid4()}:{run.services.uuid4()}"
+        started = frame.emit("MapRunStarted", {"mapRunArn": map_run_arn})
         children: list[History] = []
         failures: list[int] = []
 
         async def one(i: int) -> Any:
             history = History(limit=run.history.limit)
             children.append(history)
-            child = Frame(run, 0, frame.variables, {"Index": i, "Value": inputs[i]}, history)
+            child = Frame(run, 0, {}, {"Index": i, "Value": inputs[i]}, history)  # no outer variables
             try:
                 return await run_branch(child, self.processor, inputs[i])
             except StatesError as e:
@@ -147,7 +150,7 @@ class MapState(RecoverableState):
             raise StatesError("States.ExceedToleratedFailureThreshold",
                               "The specified tolerated failure threshold was exceeded")
         frame.emit("MapRunSucceeded")
-        return results
+        return results, started
 
     def _exceeds_tolerance(self, frame: Frame, effective: Any, failed: int, total: int) -> bool:
         s = self.settings

@@ -9,6 +9,7 @@ from asl_engine.runtime.concurrency import run_all
 from asl_engine.runtime.frame import Frame
 from asl_engine.runtime.interpreter import run_branch
 from asl_engine.runtime.states.base import Outcome, RecoverableState
+from asl_engine.runtime.variables import inner_scope
 
 
 class ParallelState(RecoverableState):
@@ -30,7 +31,7 @@ class ParallelState(RecoverableState):
         failed_at = [started]
 
         async def one(i: int) -> Any:
-            child = frame.child()
+            child = frame.child(variables=inner_scope(frame.variables))
             try:
                 return await run_branch(child, self.branches[i], branch_input)
             except StatesError:

@@ -66,12 +66,14 @@ class FailState(CompiledState):
     __slots__ = ("cause", "cause_path", "error", "error_path")
     has_exit_event = False
 
-    def __init__(self, name: str, error: str | None, cause: str | None, error_path: str | None,
-                 cause_path: str | None) -> None:
+    def __init__(self, name: str, error: str | None, cause: str | None, error_path: Any,
+                 cause_path: Any) -> None:
+        """``error_path``/``cause_path``: ErrorPath/CausePath text, or a compiled JSONata ``Error``/``Cause``
+        expression with ``_Dynamic``'s interface."""
         super().__init__(name, "Fail", None, None)
         self.error, self.cause = error, cause
-        self.error_path = _Dynamic(error_path, "ErrorPath") if error_path else None
-        self.cause_path = _Dynamic(cause_path, "CausePath") if cause_path else None
+        self.error_path = _Dynamic(error_path, "ErrorPath") if isinstance(error_path, str) else error_path
+        self.cause_path = _Dynamic(cause_path, "CausePath") if isinstance(cause_path, str) else cause_path
 
     async def execute(self, frame: Frame, raw: Any) -> Outcome:
         error, cause = self.error, self.cause

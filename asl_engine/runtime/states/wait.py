@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from asl_engine.errors import StateFailure
-from asl_engine.query.jsonpath import PathNotFound, compile_path
+from asl_engine.query.jsonpath import PathNotFound
 from asl_engine.query.jsontext import to_json_text
 from asl_engine.runtime.frame import Frame
 from asl_engine.runtime.states.base import CompiledState, Outcome
@@ -17,13 +17,14 @@ class WaitState(CompiledState):
     __slots__ = ("seconds", "seconds_path", "timestamp", "timestamp_path")
 
     def __init__(self, name: str, next_name: str | None, io: Any, seconds: int | None = None,
-                 seconds_path: str | None = None, timestamp: str | None = None,
-                 timestamp_path: str | None = None) -> None:
+                 seconds_path: Any = None, timestamp: str | None = None, timestamp_path: Any = None) -> None:
+        """``seconds_path``/``timestamp_path``: a compiled Path, or a JSONata ``Seconds``/``Timestamp``
+        expression with the same ``find(scope)`` interface."""
         super().__init__(name, "Wait", next_name, io)
         self.seconds = seconds
-        self.seconds_path = compile_path(seconds_path) if seconds_path else None
+        self.seconds_path = seconds_path
         self.timestamp = parse_timestamp(timestamp) if timestamp else None
-        self.timestamp_path = compile_path(timestamp_path) if timestamp_path else None
+        self.timestamp_path = timestamp_path
 
     async def execute(self, frame: Frame, raw: Any) -> Outcome:
         io = self.io
