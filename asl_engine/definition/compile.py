@@ -94,9 +94,10 @@ def _compile_state(name: str, state: Any, root: m.StateMachineModel) -> Compiled
     if isinstance(state, m.PassState):
         return PassState(name, _next(state), io, state.result if state.has("result") else _UNSET)
     if isinstance(state, m.TaskState):
-        timeout, timeout_path = _number_field(state.timeout_seconds, state.timeout_seconds_path, "TimeoutSeconds")
-        heartbeat, heartbeat_path = _number_field(state.heartbeat_seconds, state.heartbeat_seconds_path,
-                                                  "HeartbeatSeconds")
+        timeout, timeout_path = _dynamic(state.timeout_seconds, state.timeout_seconds_path, "TimeoutSeconds",
+                                         jsonata)
+        heartbeat, heartbeat_path = _dynamic(state.heartbeat_seconds, state.heartbeat_seconds_path,
+                                             "HeartbeatSeconds", jsonata)
         return TaskState(name, _next(state), io, _retriers(state), _catchers(state, jsonata),
                          parse_resource(state.resource), timeout, timeout_path, heartbeat, heartbeat_path)
     if isinstance(state, m.ChoiceState):
@@ -104,8 +105,8 @@ def _compile_state(name: str, state: Any, root: m.StateMachineModel) -> Compiled
                     _rule_fields(rule, jsonata)) for rule in state.choices]
         return ChoiceState(name, io, choices, state.default)
     if isinstance(state, m.WaitState):
-        seconds, seconds_path = _number_field(state.seconds, state.seconds_path, "Seconds")
-        timestamp, timestamp_path = _number_field(state.timestamp, state.timestamp_path, "Timestamp")
+        seconds, seconds_path = _dynamic(state.seconds, state.seconds_path, "Seconds", jsonata)
+        timestamp, timestamp_path = _dynamic(state.timestamp, state.timestamp_path, "Timestamp", jsonata)
         return WaitState(name, _next(state), io, seconds, seconds_path, timestamp, timestamp_path)
     if isinstance(state, m.SucceedState):
         return SucceedState(name, io)
@@ -123,11 +124,12 @@ def _compile_state(name: str, state: Any, root: m.StateMachineModel) -> Compiled
     raise TypeError(f"unknown state type {type(state).__name__}")
 
 
-def _number_field(value: Any, path: str | None, field: str) -> tuple[Any, Any]:
-    """A field and its ``...Path`` twin: ``(literal, compiled path or JSONata expression)``."""
+def _dynamic(value: Any, path: str | None, field: str, jsonata: bool) -> tuple[Any, Any]:
+    """A field that may be read at run time (``Seconds``/``SecondsPath``, ``{% %}`` in a JSONata state):
+    ``(literal, None)`` or ``(None, a compiled Path or JSONata expression)``."""
     if path is not None:
         return value, compile_path(path)
-    return field_or_value(value, field)
+    return field_or_value(value, field) if jsonata else (value, None)
 
 
 def _compile_map(name: str, state: m.MapState, io: Any, root: m.StateMachineModel, jsonata: bool) -> MapState:
@@ -138,13 +140,13 @@ def _compile_map(name: str, state: m.MapState, io: Any, root: m.StateMachineMode
         b = state.item_batcher
         batch_input = compile_payload(b.batch_input, "BatchInput") if b.batch_input is not None else None
         batcher = batch_items(b.max_items_per_batch, b.max_input_bytes_per_batch, batch_input)
-    max_concurrency, max_concurrency_path = _number_field(state.max_concurrency, state.max_concurrency_path,
-                                                          "MaxConcurrency")
-    count, count_path = _number_field(state.tolerated_failure_count, state.tolerated_failure_count_path,
-                                      "ToleratedFailureCount")
-    percentage, percentage_path = _number_field(state.tolerated_failure_percentage,
-                                                state.tolerated_failure_percentage_path,
-                                                "ToleratedFailurePercentage")
+    max_concurrency, max_concurrency_path = _dynamic(state.max_concurrency, state.max_concurrency_path,
+                                                     "MaxConcurrency", jsonata)
+    count, count_path = _dynamic(state.tolerated_failure_count, state.tolerated_failure_count_path,
+                                 "ToleratedFailureCount", jsonata)
+    percentage, percentage_path = _dynamic(state.tolerated_failure_percentage,
+                                           state.tolerated_failure_percentage_path,
+                                           "ToleratedFailurePercentage", jsonata)
     if jsonata:
         items_path = None if state.items is None else Field(state.items, "Items", "array")
         item_selector = None if selector is None else ScopeTemplate(selector, "ItemSelector")

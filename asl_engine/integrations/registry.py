@@ -9,6 +9,7 @@ the optimized integrations later) is this layer's business alone.
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -86,7 +87,7 @@ class Resources:
                 result = await result
         except Exception as exc:  # a function error, reported as AWS does
             raise lambda_error(exc, request_id, compact) from exc
-        return result
+        return _marshal(result, request_id, compact)
 
 
 async def _call(fn: Callable[..., Any], payload: Any) -> Any:
@@ -98,7 +99,31 @@ async def _call(fn: Callable[..., Any], payload: Any) -> Any:
         raise
     except Exception as exc:
         raise lambda_error(exc, "local") from exc
-    return result
+    return _marshal(result, "local")
+
+
+def _marshal(result: Any, request_id: str, compact: bool = True) -> Any:
+    """A handler's return value as the JSON the Lambda runtime would send back.
+
+    Bytes are the response body as is (recorded: services/Test*Lambda__test_invoke_bytes_payload returns
+    ``b'"HelloWorld!"'`` and the state sees ``"HelloWorld!"``); anything JSON cannot encode is the Python
+    runtime's ``Runtime.MarshalError`` instead of a traceback out of the engine.
+    """
+    if isinstance(result, (bytes, bytearray)):
+        text = bytes(result).decode("utf-8", "replace")
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    if result is None or isinstance(result, (str, int, float, bool)):
+        return result
+    try:
+        return json.loads(json.dumps(result))
+    except (TypeError, ValueError) as exc:
+        cause = {"errorMessage": f"Unable to marshal response: {exc}", "errorType": "Runtime.MarshalError",
+                 "requestId": request_id, "stackTrace": []}
+        raise StatesError("Runtime.MarshalError",
+                          json.dumps(cause, separators=(",", ":") if compact else (", ", ": "))) from None
 
 
 def _function_not_found(name: str) -> StatesError:

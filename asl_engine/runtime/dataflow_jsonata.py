@@ -42,7 +42,7 @@ def _reads_context(*templates: Template | None) -> bool:
     return False
 
 
-def bindings(states: dict[str, Any], variables: Mapping[str, Any]) -> Mapping[str, Any]:
+def _bindings(states: dict[str, Any], variables: Mapping[str, Any]) -> Mapping[str, Any]:
     """What an expression can name: ``$states`` and the variables in scope."""
     return ChainMap({"states": states}, variables)  # type: ignore[arg-type]
 
@@ -71,12 +71,12 @@ class JsonataIO:
         if self.arguments is None:
             return effective
         states = self._states(frame, effective, self.reads_context)
-        return self.arguments.evaluate(bindings(states, frame.variables), frame.run.services)
+        return self.arguments.evaluate(_bindings(states, frame.variables), frame.run.services)
 
     def output(self, frame: Frame, raw: Any, result: Any) -> Any:
         if self.assign is None and self.output_template is None:
             return result
-        env = bindings(self._states(frame, raw, self.reads_context, result=result), frame.variables)
+        env = _bindings(self._states(frame, raw, self.reads_context, result=result), frame.variables)
         services = frame.run.services
         if self.assign is not None:
             frame.assigned = self.assign.evaluate(env, services)
@@ -92,7 +92,7 @@ class JsonataIO:
         if assign is None and rule_assign is None and output is None:
             return effective
         reads_context = self.reads_context or (rule is not None and rule.reads_context)
-        env = bindings(self._states(frame, effective, reads_context), frame.variables)
+        env = _bindings(self._states(frame, effective, reads_context), frame.variables)
         services = frame.run.services
         if assign is not None or rule_assign is not None:
             frame.assigned = merged(None if assign is None else assign.evaluate(env, services),
@@ -104,7 +104,7 @@ class JsonataIO:
         frame.assigned = None
         if catcher.assign is None and catcher.output is None:
             return error_doc
-        env = bindings(self._states(frame, raw, True, errorOutput=error_doc), frame.variables)
+        env = _bindings(self._states(frame, raw, True, errorOutput=error_doc), frame.variables)
         services = frame.run.services
         if catcher.assign is not None:
             frame.assigned = catcher.assign.evaluate(env, services)
@@ -128,7 +128,7 @@ def _json_type(value: Any) -> str:
     return "null" if value is None else next(name for kind, name in _JSON_TYPES if isinstance(value, kind))
 
 
-def unexpected_type(source: str, field: str, expected: str, value: Any) -> QueryEvaluationError:
+def _unexpected_type(source: str, field: str, expected: str, value: Any) -> QueryEvaluationError:
     """A field's expression returned the wrong kind of value (the wording LocalStack matched to AWS)."""
     return QueryEvaluationError(f"The JSONata expression '{source}' specified for the field '{field}' returned an "
                                 f"unexpected result type. Expected '{expected}', but was '{_json_type(value)}' "
@@ -154,7 +154,7 @@ class Field:
     def find(self, scope: Scope) -> Any:
         value = self._template.evaluate(_scope_bindings(scope, self._reads_context))
         if self._expected is not None and _json_type(value) != self._expected:
-            raise unexpected_type(self.text, self.field, self._expected, value)
+            raise _unexpected_type(self.text, self.field, self._expected, value)
         return value
 
     def value(self, frame: Frame, raw: Any) -> Any:
@@ -172,11 +172,10 @@ class ScopeTemplate:
     """A JSONata template with the ``evaluate(scope, services)`` interface of a JSONPath payload
     (Map ``ItemSelector``, which sees ``$states.input`` and ``$states.context.Map.Item``)."""
 
-    __slots__ = ("_template", "is_static", "reads_context")
+    __slots__ = ("_template", "reads_context")
 
     def __init__(self, value: Any, field: str) -> None:
         self._template = compile_template(value, field)
-        self.is_static = self._template.is_static
         self.reads_context = _reads_context(self._template)
 
     def evaluate(self, scope: Scope, services: Any = None) -> Any:
@@ -187,7 +186,7 @@ def _scope_bindings(scope: Scope, reads_context: bool) -> Mapping[str, Any]:
     states = {"input": scope.input}
     if reads_context:
         states["context"] = scope.context
-    return bindings(states, scope.variables)
+    return _bindings(states, scope.variables)
 
 
 def condition(value: bool | str) -> Any:

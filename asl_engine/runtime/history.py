@@ -91,6 +91,9 @@ class History:
                     rendered[key + "Details"] = {"truncated": False} if include_data else {"included": False}
                 elif key == "parameters":
                     rendered[key] = dumps(value)
+                elif key == "assignedVariables":  # each value as JSON text, as AWS shows them
+                    rendered[key] = {name: dumps(v) for name, v in value.items()}
+                    rendered["assignedVariablesDetails"] = {"truncated": False}
                 else:
                     rendered[key] = value
             out[_details_key(event_type)] = rendered

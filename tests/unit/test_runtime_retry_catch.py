@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from runtime_helpers import (
     at,
@@ -133,7 +135,7 @@ class TestJitter:
     def delays(self, seed):
         ex = run(task_with(self.RETRY), {}, resources={SNS: Flaky("E", "E", "E")}, seed=seed)
         times = scheduled_times(ex)
-        return [b - a for a, b in zip(times, times[1:], strict=False)]
+        return [b - a for a, b in pairwise(times)]
 
     def test_full_jitter_is_within_backoff_and_reproducible(self):
         first = self.delays(seed=7)
@@ -178,6 +180,7 @@ class TestRetriers:
     def test_error_names_are_case_sensitive(self):
         flaky = Flaky("e")
         ex = run(task_with([{"ErrorEquals": ["E"]}]), {}, resources={SNS: flaky})
+        assert ex.error == "e"
         assert len(flaky.calls) == 1
 
     def test_retry_then_catch(self):
@@ -359,7 +362,8 @@ class TestDataLimitOnTaskResult:
                              "Next": "ProcessResult", "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "General"}]},
             "ProcessResult": {"Type": "Pass", "End": True}, "General": {"Type": "Pass", "End": True}}}
         ex = run(definition, {"FunctionName": "f", "Payload": None}, resources={"f": lambda e: self.BIG})
-        cause = "The state/task 'lambda' returned a result with a size exceeding the maximum number of bytes service limit."
+        cause = ("The state/task 'lambda' returned a result with a size exceeding the maximum number of bytes "
+                 "service limit.")
         assert ex.status == "SUCCEEDED"
         assert ex.output == {"Error": "States.DataLimitExceeded", "Cause": cause}
         assert types(ex)[2:6] == ["TaskScheduled", "TaskStarted", "TaskFailed", "TaskStateExited"]

@@ -114,6 +114,26 @@ class TestLambdaArnResource:
         assert (ex.error, ex.cause) == ("My.Error", "my cause")
         assert details(event(ex, "LambdaFunctionFailed")) == {"error": "My.Error", "cause": "my cause"}
 
+    def test_bytes_result_is_the_json_response_body(self):
+        # recorded: services/TestTaskLambda__test_invoke_bytes_payload (handler returns b'"HelloWorld!"')
+        ex = run(simple_task(fn_arn("f")), {}, resources={"f": lambda e, c: b'"HelloWorld!"'})
+        assert ex.output == "HelloWorld!"
+        assert details(event(ex, "LambdaFunctionSucceeded"))["output"] == '"HelloWorld!"'
+
+    def test_tuple_result_is_a_json_array(self):
+        ex = run(simple_task(fn_arn("f")), {}, resources={"f": lambda e: {"t": (1, 2)}})
+        assert ex.output == {"t": [1, 2]}
+
+    def test_unserializable_result_is_marshal_error(self):
+        import datetime
+        ex = run(simple_task(fn_arn("f")), {}, resources={"f": lambda e: {"d": datetime.date(2020, 1, 1)}})
+        assert ex.status == "FAILED"
+        assert ex.error == "Runtime.MarshalError"
+        cause = json.loads(ex.cause)
+        assert cause["errorMessage"] == "Unable to marshal response: Object of type date is not JSON serializable"
+        assert cause["errorType"] == "Runtime.MarshalError"
+        assert types(ex)[-2:] == ["LambdaFunctionFailed", "ExecutionFailed"]
+
     def test_unknown_function(self):
         ex = run(simple_task(fn_arn("nope")), {}, resources={})
         assert ex.status == "FAILED"
@@ -138,7 +158,8 @@ class TestHandlerSpecs:
 
     def test_file_path_function(self, tmp_path):
         handler = tmp_path / "app_handler_for_runtime_test.py"
-        handler.write_text("def handler(event, context):\n    return {'from_file': event, 'rid': len(context.aws_request_id)}\n")
+        handler.write_text("def handler(event, context):\n"
+                           "    return {'from_file': event, 'rid': len(context.aws_request_id)}\n")
         ex = run(simple_task(fn_arn("f")), {"x": 1}, resources={"f": f"{handler}:handler"})
         assert ex.output == {"from_file": {"x": 1}, "rid": 36}
 
@@ -193,6 +214,12 @@ class TestLambdaInvokeIntegration:
         assert (succeeded["resourceType"], succeeded["resource"]) == ("lambda", "invoke")
         assert parsed(succeeded["output"]) == out
         assert succeeded["outputDetails"] == {"truncated": False}
+
+    def test_bytes_payload(self):
+        # recorded: services/TestTaskServiceLambda__test_invoke_bytes_payload
+        ex = run(self.LAMBDA_INVOKE, {"FunctionName": "f", "Payload": "\"'{'Hello':'World'}'\""},
+                 resources={"f": lambda e, c: b'"HelloWorld!"'})
+        assert ex.output["Payload"] == "HelloWorld!"
 
     def test_function_name_as_arn(self):
         ex = run(self.LAMBDA_INVOKE, {"FunctionName": fn_arn("f"), "Payload": None}, resources={"f": lambda e: 7})

@@ -43,6 +43,7 @@ class EventMatcher:
         self._live = 0
         self._path_uses: Counter[str] = Counter()
         self._prefixes: set[str] | None = set()  # every prefix of every field path in use
+        self._order: list[tuple[str, FieldIndex]] | None = []
 
     def __len__(self) -> int:
         return len(self._rules)
@@ -97,7 +98,13 @@ class EventMatcher:
                 scanned = several_ranges and type(value) is NumericRange
                 (field.add if adding else field.remove)(value, bit, scanned)
         self._live = self._live | bit if adding else self._live & ~bit
-        self._prefixes = None
+        self._prefixes = self._order = None
+
+    def _field_order(self) -> list[tuple[str, FieldIndex]]:
+        """Fields most rules constrain first: when no rule can match, the loop stops soonest."""
+        if self._order is None:
+            self._order = sorted(self._fields.items(), key=lambda item: -item[1].constrained.bit_count())
+        return self._order
 
     def _paths(self) -> set[str]:
         if self._prefixes is None:
@@ -113,7 +120,7 @@ class EventMatcher:
         leaves = flatten(event, self._paths())
         candidates = self._live
         in_arrays = []  # fields whose leaves sit inside arrays of objects
-        for path, field in self._fields.items():
+        for path, field in self._order if self._order is not None else self._field_order():
             unconstrained, pass_if_absent = field.gates or field.gate_masks()
             found = leaves.get(path)
             if found is None:
