@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from collections.abc import Mapping
@@ -84,6 +85,7 @@ class StateMachine:
                                                           payload_limit=payload_limit,
                                                           history_limit=history_limit, run_for=run_for))
         finally:
+            _cancel_leftovers(loop)
             loop.close()
 
     async def run_async(self, input: Any = None, name: str | None = None, clock: Clock | None = None,
@@ -122,3 +124,12 @@ def parse_input(text: str) -> Any:
     except json.JSONDecodeError as e:
         raise InvalidExecutionInput(f"Invalid execution input: {e.msg} at line {e.lineno}, column {e.colno}") \
             from None
+
+
+def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
+    """End tasks a handler left behind (a callback it scheduled), so the loop closes cleanly."""
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))

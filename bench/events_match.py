@@ -110,14 +110,10 @@ def throughput(match: Callable[[str], set[str]], events: list[dict], budget_s: f
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10,1000,10000")
     parser.add_argument("--events", type=int, default=2000)
-    parser.add_argument(
-        "--budget-s", type=float, default=10.0, help="seconds of matching per backend and size"
-    )
+    parser.add_argument("--budget-s", type=float, default=10.0, help="seconds of matching per backend and size")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workload", type=Path, default=WORKLOAD)
     args = parser.parse_args(argv)

@@ -15,6 +15,8 @@ from typing import Any
 
 from asl_engine.errors import StatesError
 from asl_engine.integrations.arns import ResourceSpec
+from asl_engine.integrations.call import TaskCall
+from asl_engine.integrations.callbacks import TaskTokens
 from asl_engine.integrations.handlers import LambdaContext, lambda_error, load_handler, takes_context
 
 Target = Callable[..., Any] | str
@@ -31,10 +33,10 @@ def _function_name(name_or_arn: str) -> str:
 class Resources:
     """Local implementations keyed by resource ARN or Lambda function name/ARN."""
 
-    def __init__(self, targets: Mapping[str, Target] | None = None, services: Any = None) -> None:
+    def __init__(self, targets: Mapping[str, Target] | None = None, callbacks: TaskTokens | None = None) -> None:
         self._by_arn: dict[str, Callable[..., Any]] = {}
         self._functions: dict[str, Callable[..., Any]] = {}
-        self._services = services
+        self.callbacks = callbacks or TaskTokens()
         for key, target in (targets or {}).items():
             self.register(key, target)
 
@@ -44,7 +46,15 @@ class Resources:
         if not key.startswith("arn:") or ":function:" in key:
             self._functions[_function_name(key)] = fn
 
-    async def invoke(self, spec: ResourceSpec, payload: Any, request_id: str) -> Any:
+    async def invoke(self, call: TaskCall) -> Any:
+        """The task's result; for ``.waitForTaskToken``, the answer a client sends with the token."""
+        result = await self._dispatch(call.spec, call.payload, call.request_id)
+        if call.spec.pattern == "waitForTaskToken":
+            call.submitted(result)
+            return await self.callbacks.wait(call.task_token, call.heartbeat)  # type: ignore[arg-type]
+        return result
+
+    async def _dispatch(self, spec: ResourceSpec, payload: Any, request_id: str) -> Any:
         fn = self._by_arn.get(spec.arn)
         if fn is not None:
             if spec.kind == "lambda":

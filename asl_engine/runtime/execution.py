@@ -96,7 +96,8 @@ class ExecutionRun:
         except StatesError as failure:
             if isinstance(failure, HistoryLimitExceeded):
                 frame.prev = len(history)
-            status, error, cause = "FAILED", failure.error, failure.cause
+            # an empty cause (a task's States.Timeout) is absent from ExecutionFailed and DescribeExecution
+            status, error, cause = "FAILED", failure.error, failure.cause or None
         end = clock.now()
         if status == "SUCCEEDED":
             history.add("ExecutionSucceeded", frame.prev, end.timestamp(), {"output": output}, final=True)

@@ -210,6 +210,17 @@ class TestHistoryQuota:
         assert ex.error == "States.Runtime"
         assert len(ex.history) == 50
 
+    def test_quota_reached_inside_a_map(self):
+        definition = {"StartAt": "M", "States": {"M": {"Type": "Map", "End": True, "MaxConcurrency": 3,
+                                                       "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"},
+                                                                         "StartAt": "A", "States": {
+                                                                             "A": {"Type": "Pass", "End": True}}}}}}
+        ex = run(definition, list(range(10_000)))
+        assert (ex.status, ex.error) == ("FAILED", "States.Runtime")
+        assert len(ex.history) == 25_000
+        assert ex.history[-1]["previousEventId"] == 24_999
+        assert [e["id"] for e in ex.history] == list(range(1, 25_001))
+
     def test_express_has_no_history_quota(self):
         ex = run(counting_loop(7_000), {"i": 0}, type="EXPRESS")
         assert ex.status == "SUCCEEDED"

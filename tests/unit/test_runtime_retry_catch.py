@@ -312,7 +312,8 @@ class TestCatch:
         definition = task_with(catch=[{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], TimeoutSeconds=1)
         ex = run(definition, {}, resources={SNS: slow})
         assert ex.status == "SUCCEEDED"
-        assert ex.output == {"Error": "States.Timeout", "Cause": None}
+        # recorded: error_handling/TestTaskServiceLambda__test_invoke_timeout (an empty cause)
+        assert ex.output == {"Error": "States.Timeout", "Cause": ""}
 
     def test_task_failed_matches_function_errors(self):
         ex = run(task_with(catch=[{"ErrorEquals": ["States.TaskFailed"], "Next": "Caught"}]), {},

@@ -57,6 +57,18 @@ class TestLambdaArnResource:
         ex = run(simple_task(fn_arn("f")), {"a": 1}, resources={fn_arn("f"): lambda e: {"got": e}})
         assert ex.output == {"got": {"a": 1}}
 
+    def test_qualified_function_arn(self):
+        qualified = fn_arn("f") + ":prod"
+        ex = run(simple_task(qualified), {"a": 1}, resources={"f": echo})
+        assert ex.output == {"a": 1}
+        assert details(event(ex, "LambdaFunctionScheduled"))["resource"] == qualified
+
+    def test_resources_object(self):
+        resources = Resources()
+        resources.register("f", echo)
+        ex = run(simple_task(fn_arn("f")), [1], resources=resources)
+        assert ex.output == [1]
+
     def test_handler_gets_lambda_context(self):
         from runtime_helpers import echo_handler
         ex = run(simple_task(fn_arn("my-fn")), {"x": 1}, resources={"my-fn": echo_handler})
@@ -402,7 +414,7 @@ class TestTaskTimeouts:
             "C": {"Type": "Pass", "End": True}}}
         ex = run(definition, {"in": 1}, resources={SNS: lambda p: _sleep_then(2, "late")})
         assert ex.status == "SUCCEEDED"
-        assert ex.output == {"in": 1, "err": {"Error": "States.Timeout", "Cause": None}}
+        assert ex.output == {"in": 1, "err": {"Error": "States.Timeout", "Cause": ""}}
 
     def test_heartbeat_seconds_accepted_and_recorded(self):
         ex = run(simple_task(SNS, TimeoutSeconds=100, HeartbeatSeconds=10), {}, resources={SNS: lambda p: "ok"})

@@ -7,6 +7,7 @@ from typing import Any
 
 from asl_engine.errors import StateFailure, StatesError
 from asl_engine.integrations.arns import ResourceSpec
+from asl_engine.integrations.call import TaskCall
 from asl_engine.query.jsonpath import PathNotFound
 from asl_engine.runtime.frame import Frame
 from asl_engine.runtime.interpreter import check_size
@@ -14,6 +15,7 @@ from asl_engine.runtime.states.base import Outcome, RecoverableState
 
 # Event-type prefix and detail fields per resource kind.
 _LAMBDA, _ACTIVITY = "lambda", "activity"
+_TIMEOUTS = frozenset({"States.Timeout", "States.HeartbeatTimeout"})
 
 
 class TaskState(RecoverableState):
@@ -31,17 +33,31 @@ class TaskState(RecoverableState):
         return await self.recover(frame, raw, lambda: self._attempt(frame, raw))
 
     async def _attempt(self, frame: Frame, raw: Any) -> Outcome:
-        io = self.io
+        io, spec, run = self.io, self.spec, frame.run
         effective = io.effective_input(frame, raw)
-        payload = io.task_input(frame, effective)
-        timeout = self._seconds(self.timeout, self.timeout_path, "TimeoutSecondsPath", frame, effective)
-        heartbeat = self._seconds(self.heartbeat, self.heartbeat_path, "HeartbeatSecondsPath", frame, effective)
-        result = await self._call(frame, payload, timeout, heartbeat)
+        if spec.pattern == "waitForTaskToken" or spec.kind == _ACTIVITY:
+            # issued before Parameters are evaluated: they pass it on as $$.Task.Token
+            frame.task_token = run.resources.callbacks.issue(run.services, run.execution_arn)
+        try:
+            payload = io.task_input(frame, effective)
+            call = TaskCall(spec, payload, self.name, run.execution_arn, run.region, run.services.uuid4(),
+                            timeout=self._seconds(self.timeout, self.timeout_path, "TimeoutSecondsPath", frame,
+                                                  effective),
+                            heartbeat=self._seconds(self.heartbeat, self.heartbeat_path, "HeartbeatSecondsPath",
+                                                    frame, effective),
+                            task_token=frame.task_token, clock=run.clock, services=run.services,
+                            on_submitted=lambda output: frame.emit("TaskSubmitted", {
+                                "resourceType": spec.service, "resource": spec.resource, "output": output}))
+            result = await self._call(frame, call)
+        finally:
+            if frame.task_token is not None:
+                run.resources.callbacks.release(frame.task_token)
         return self.next, io.output(frame, raw, result)
 
-    async def _call(self, frame: Frame, payload: Any, timeout: int | None, heartbeat: int | None) -> Any:
+    async def _call(self, frame: Frame, call: TaskCall) -> Any:
         spec, run = self.spec, frame.run
         kind = spec.kind
+        payload, timeout, heartbeat = call.payload, call.timeout, call.heartbeat
         if kind == _LAMBDA:
             details: dict[str, Any] = {"resource": spec.arn, "input": payload}
             if timeout is not None:
@@ -65,8 +81,8 @@ class TaskState(RecoverableState):
             frame.emit("TaskScheduled", details)
             frame.emit("TaskStarted", {"resourceType": spec.service, "resource": spec.resource})
         try:
-            call = run.resources.invoke(spec, payload, run.services.uuid4())
-            result = await (asyncio.wait_for(call, timeout) if timeout is not None else call)
+            invocation = run.resources.invoke(call)
+            result = await (asyncio.wait_for(invocation, timeout) if timeout is not None else invocation)
             if run.payload_limit is not None:
                 # AWS fails the task itself (Task/LambdaFunctionFailed, catchable) when the result is over
                 # the quota, naming the function ARN or the integration's service (recorded cases:
@@ -74,12 +90,14 @@ class TaskState(RecoverableState):
                 check_size(result, run.payload_limit, spec.arn if kind == _LAMBDA else spec.service)
         except TimeoutError:
             self._emit_end(frame, "TimedOut", {"error": "States.Timeout"})
-            raise StatesError("States.Timeout", None) from None
+            # the cause is empty, not absent: a Catch sees {"Error": "States.Timeout", "Cause": ""} (recorded:
+            # error_handling/TestTaskServiceLambda__test_invoke_timeout); the execution's events omit it
+            raise StatesError("States.Timeout", "") from None
         except StatesError as e:
             failure = {"error": e.error}
             if e.cause is not None:
                 failure["cause"] = e.cause
-            self._emit_end(frame, "Failed", failure)
+            self._emit_end(frame, "TimedOut" if e.error in _TIMEOUTS else "Failed", failure)
             raise
         self._emit_end(frame, "Succeeded", {"output": result})
         return result
