@@ -21,6 +21,7 @@ class TaskCall:
     payload: Any
     state_name: str
     execution_arn: str
+    state_machine_name: str
     region: str
     request_id: str
     timeout: int | None = None

@@ -51,6 +51,7 @@ class ExecutionRun:
                  history_limit: int | None) -> None:
         self.plan = plan
         self.state_machine_arn = state_machine_arn
+        self.state_machine_name = state_machine_name
         self.execution_arn = execution_arn
         self.execution_name = execution_name
         self.region = region

@@ -40,7 +40,8 @@ class TaskState(RecoverableState):
             frame.task_token = run.resources.callbacks.issue(run.services, run.execution_arn)
         try:
             payload = io.task_input(frame, effective)
-            call = TaskCall(spec, payload, self.name, run.execution_arn, run.region, run.services.uuid4(),
+            call = TaskCall(spec, payload, self.name, run.execution_arn, run.state_machine_name, run.region,
+                            run.services.uuid4(),
                             timeout=self._seconds(self.timeout, self.timeout_path, "TimeoutSecondsPath", frame,
                                                   effective),
                             heartbeat=self._seconds(self.heartbeat, self.heartbeat_path, "HeartbeatSecondsPath",

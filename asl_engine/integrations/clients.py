@@ -1,0 +1,63 @@
+"""Where AWS calls go: one factory of boto3 clients for a whole run.
+
+``moto`` (the default) serves every service in-process with no account;
+``aws`` uses the standard credential chain; an ``endpoint_url`` points every
+client at any compatible endpoint (LocalStack, ``asl serve``, moto's server).
+Tests swap the whole backend with one object instead of patching clients.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+_MOTO_LOCK = threading.Lock()
+_moto_mock: Any = None
+
+
+def _start_moto() -> None:
+    """moto patches botocore process-wide: start it once and leave it on."""
+    global _moto_mock
+    with _MOTO_LOCK:
+        if _moto_mock is None:
+            from moto import mock_aws
+
+            _moto_mock = mock_aws()
+            _moto_mock.start()
+
+
+class ClientFactory:
+    """Makes (and caches) boto3 clients for one backend: ``moto``, ``aws`` or an endpoint URL."""
+
+    def __init__(self, backend: str = "moto", *, endpoint_url: str | None = None, region: str = "us-east-1",
+                 account: str = "123456789012") -> None:
+        if backend not in ("moto", "aws", "endpoint"):
+            raise ValueError(f"backend must be 'moto', 'aws' or 'endpoint', not {backend!r}")
+        if backend == "endpoint" and not endpoint_url:
+            raise ValueError("backend 'endpoint' needs endpoint_url")
+        self.backend = backend
+        self.endpoint_url = endpoint_url
+        self.region = region
+        self.account = account
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        region = region or self.region
+        key = (service, region)
+        with self._lock:
+            cached = self._clients.get(key)
+            if cached is not None:
+                return cached
+            import boto3
+
+            kwargs: dict[str, Any] = {"region_name": region}
+            if self.backend == "moto":
+                _start_moto()
+                kwargs.update(aws_access_key_id="testing", aws_secret_access_key="testing")
+            elif self.backend == "endpoint":
+                kwargs.update(endpoint_url=self.endpoint_url, aws_access_key_id="testing",
+                              aws_secret_access_key="testing")
+            client = boto3.session.Session().client(service, **kwargs)
+            self._clients[key] = client
+            return client
