@@ -16,7 +16,7 @@ from asl_engine.errors import Diagnostic, InvalidDefinition
 from asl_engine.integrations.registry import Resources
 from asl_engine.runtime.clock import Clock, RealClock
 from asl_engine.runtime.execution import ExecutionResult, ExecutionRun
-from asl_engine.runtime.history import HISTORY_LIMIT
+from asl_engine.runtime.history import HISTORY_LIMIT, dumps
 from asl_engine.runtime.interpreter import PAYLOAD_LIMIT
 from asl_engine.runtime.services import Services
 
@@ -96,6 +96,9 @@ class StateMachine:
         services = services or Services()
         if isinstance(input, str):
             input = parse_input(input)
+        if payload_limit is not None and len(dumps(input).encode()) > payload_limit:
+            raise InvalidExecutionInput("1 validation error detected: Value at 'input' failed to satisfy "
+                                        f"constraint: Member must have length less than or equal to {payload_limit}")
         name = name or services.uuid4()
         if not _NAME_RE.match(name):
             raise ValueError(f"Invalid Name: '{name}' (1-80 characters, no whitespace, brackets, wildcards or "

@@ -34,7 +34,11 @@ class ExecutionResult:
 
     @property
     def history(self) -> list[dict[str, Any]]:
-        """GetExecutionHistory's events (empty for EXPRESS executions, which AWS does not keep)."""
+        """GetExecutionHistory's events.
+
+        Recorded for EXPRESS executions too, for tests; AWS itself keeps no
+        history for them (only CloudWatch Logs).
+        """
         return self.history_log.render() if self.history_log is not None else []
 
     @property
@@ -94,6 +98,7 @@ class ExecutionRun:
                 check_size(output, self.payload_limit, frame.state_name)
         except TimeoutError:
             status, error = "TIMED_OUT", "States.Timeout"
+            frame.prev = len(history)  # the timeout cuts in after whatever happened last, in any branch
         except StatesError as failure:
             if isinstance(failure, HistoryLimitExceeded):
                 frame.prev = len(history)

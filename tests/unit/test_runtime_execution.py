@@ -122,6 +122,12 @@ class TestExecutionTimeout:
 
 
 class TestPayloadQuota:
+    def test_execution_input_over_256_kib_is_refused_before_starting(self):
+        sm = machine({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+        with pytest.raises(InvalidExecutionInput, match="less than or equal to 262144"):
+            sm.run({"s": "x" * LIMIT}, clock=VirtualClock(START))
+        assert sm.run({"s": "x" * LIMIT}, clock=VirtualClock(START), payload_limit=None).status == "SUCCEEDED"
+
     def test_state_output_over_256_kib(self):
         # recorded: error_handling/TestStatesErrors__test_start_large_input
         definition = {"StartAt": "State_1", "States": {"State_1": {"Type": "Pass", "Result": {"Arg1": "a" * LIMIT},
