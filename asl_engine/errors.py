@@ -23,6 +23,17 @@ class StatesError(Exception):
         self.cause = cause
 
 
+class HeartbeatTimedOut(StatesError):
+    """A task whose HeartbeatSeconds passed without a heartbeat.
+
+    AWS records it as ``States.Timeout`` (recorded: timeouts/TestHeartbeats__test_heartbeat_timeout), yet a
+    Retry or Catch can single it out with ``States.HeartbeatTimeout``; the cause is empty, as for TimeoutSeconds.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("States.Timeout", "")
+
+
 class StateFailure(StatesError):
     """A runtime error found while evaluating one of a state's fields.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from asl_engine.definition.compile import Plan, compile_definition
@@ -91,8 +91,12 @@ class StateMachine:
     async def run_async(self, input: Any = None, name: str | None = None, clock: Clock | None = None,
                         resources: Resources | Mapping[str, Any] | None = None, *,
                         services: Services | None = None, payload_limit: int | None = PAYLOAD_LIMIT,
-                        history_limit: Any = AWS_DEFAULT, run_for: float | None = None) -> ExecutionResult:
-        """The same as ``run`` on a running event loop (the clock must be the loop's)."""
+                        history_limit: Any = AWS_DEFAULT, run_for: float | None = None,
+                        history_sink: Callable[[dict], None] | None = None) -> ExecutionResult:
+        """The same as ``run`` on a running event loop (the clock must be the loop's).
+
+        ``history_sink`` receives every history event as it is added (see ``History.sink``).
+        """
         services = services or Services()
         if isinstance(input, str):
             input = parse_input(input)
@@ -115,7 +119,8 @@ class StateMachine:
         run = ExecutionRun(self.plan, state_machine_arn=self.arn, state_machine_name=self.name, execution_arn=arn,
                            execution_name=name, role_arn=self.role_arn, region=self.region, express=express,
                            input=input, clock=clock or RealClock(), services=services, resources=resources,
-                           payload_limit=payload_limit, history_limit=history_limit)
+                           payload_limit=payload_limit, history_limit=history_limit,
+                           history_sink=history_sink)
         return await run.run(run_for)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from asl_engine.definition.report import DUPLICATE_STATE_NAME, INVALID_JSON, MISSING_DESCRIPTION, at, item
 from asl_engine.errors import Diagnostic, InvalidDefinition
 
-__all__ = ["load_definition"]
+__all__ = ["load_definition", "parse_definition"]
 
 
 def load_definition(source: str | dict | os.PathLike) -> dict:
@@ -33,6 +33,11 @@ def load_definition(source: str | dict | os.PathLike) -> dict:
         return source
     if isinstance(source, os.PathLike) or (isinstance(source, str) and _is_path(source)):
         source = Path(source).read_text(encoding="utf-8")
+    return parse_definition(source)
+
+
+def parse_definition(source: str) -> dict:
+    """The definition in JSON text, never read as a path: what a service does with a definition it is sent."""
     if not source.strip():
         raise InvalidDefinition([Diagnostic("ERROR", MISSING_DESCRIPTION,
                                             "Received a null or empty workflow input.", "")])

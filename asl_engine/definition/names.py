@@ -24,6 +24,11 @@ MAX_LABEL = 40
 _BAD_LABEL_CHARS = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
+
+def valid_resource_name(name: str) -> bool:
+    """AWS's rule for the names of resources (activities, executions): 1-80 characters, none forbidden."""
+    return 1 <= len(name) <= MAX_STATE_NAME and not _BAD_LABEL_CHARS.search(name)
+
 class Names:
     """The state names and labels seen so far, with the location each was declared at."""
 

@@ -38,3 +38,33 @@ class ValidationError(EventBridgeError):
     """ValidationException: a request parameter AWS refuses (event, expression, target)."""
 
     code = "ValidationException"
+
+
+class ResourceNotFoundError(EventBridgeError):
+    """ResourceNotFoundException: the bus, rule, archive, replay or schedule named does not exist."""
+
+    code = "ResourceNotFoundException"
+
+
+class ResourceAlreadyExistsError(EventBridgeError):
+    """ResourceAlreadyExistsException: a bus, archive or replay of that name exists already."""
+
+    code = "ResourceAlreadyExistsException"
+
+
+class LimitExceededError(EventBridgeError):
+    """LimitExceededException: a quota (buses, rules per bus, targets per rule) would be exceeded."""
+
+    code = "LimitExceededException"
+
+
+class IllegalStatusError(EventBridgeError):
+    """IllegalStatusException: the replay is not in a state the operation applies to."""
+
+    code = "IllegalStatusException"
+
+
+class ConflictError(EventBridgeError):
+    """ConflictException: EventBridge Scheduler's answer for a schedule that exists already."""
+
+    code = "ConflictException"

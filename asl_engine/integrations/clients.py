@@ -15,7 +15,7 @@ _MOTO_LOCK = threading.Lock()
 _moto_mock: Any = None
 
 
-def _start_moto() -> None:
+def start_moto() -> None:
     """moto patches botocore process-wide: start it once and leave it on."""
     global _moto_mock
     with _MOTO_LOCK:
@@ -53,7 +53,7 @@ class ClientFactory:
 
             kwargs: dict[str, Any] = {"region_name": region}
             if self.backend == "moto":
-                _start_moto()
+                start_moto()
                 kwargs.update(aws_access_key_id="testing", aws_secret_access_key="testing")
             elif self.backend == "endpoint":
                 kwargs.update(endpoint_url=self.endpoint_url, aws_access_key_id="testing",

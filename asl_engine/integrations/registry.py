@@ -14,10 +14,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from asl_engine.errors import StatesError
+from asl_engine.integrations.activities import Activities
 from asl_engine.integrations.arns import ResourceSpec
 from asl_engine.integrations.call import TaskCall
 from asl_engine.integrations.callbacks import TaskTokens
+from asl_engine.integrations.clients import ClientFactory
 from asl_engine.integrations.handlers import LambdaContext, lambda_error, load_handler, takes_context
+from asl_engine.integrations.mocks import Mocks
 
 Target = Callable[..., Any] | str
 
@@ -33,10 +36,16 @@ def _function_name(name_or_arn: str) -> str:
 class Resources:
     """Local implementations keyed by resource ARN or Lambda function name/ARN."""
 
-    def __init__(self, targets: Mapping[str, Target] | None = None, callbacks: TaskTokens | None = None) -> None:
+    def __init__(self, targets: Mapping[str, Target] | None = None, callbacks: TaskTokens | None = None, *,
+                 clients: ClientFactory | None = None, mocks: Mocks | None = None,
+                 activities: Activities | None = None) -> None:
         self._by_arn: dict[str, Callable[..., Any]] = {}
         self._functions: dict[str, Callable[..., Any]] = {}
-        self.callbacks = callbacks or TaskTokens()
+        # SendTaskSuccess/Failure/Heartbeat and the activity API, for tests, workers and the HTTP service
+        self.activities = activities or Activities(callbacks)
+        self.callbacks = self.activities.callbacks
+        self.clients = clients or ClientFactory()  # every AWS call of the run (Distributed Map's S3 I/O too)
+        self.mocks = mocks  # answered before any resource is called (unit tests)
         for key, target in (targets or {}).items():
             self.register(key, target)
 
@@ -48,6 +57,10 @@ class Resources:
 
     async def invoke(self, call: TaskCall) -> Any:
         """The task's result; for ``.waitForTaskToken``, the answer a client sends with the token."""
+        if self.mocks is not None and self.mocks.covers(call):
+            return await self.mocks.answer(call)
+        if call.spec.kind == "activity":
+            return await self.activities.run(call)
         result = await self._dispatch(call.spec, call.payload, call.request_id)
         if call.spec.pattern == "waitForTaskToken":
             call.submitted(result)

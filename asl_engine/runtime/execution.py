@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from asl_engine.runtime.context import iso_time
 from asl_engine.runtime.frame import Frame
 from asl_engine.runtime.history import History, HistoryLimitExceeded, dumps
 from asl_engine.runtime.interpreter import check_size, run_branch
+from asl_engine.runtime.payload_size import PayloadMeter
 from asl_engine.runtime.services import Services
 
 
@@ -52,7 +54,7 @@ class ExecutionRun:
     def __init__(self, plan: Any, *, state_machine_arn: str, state_machine_name: str, execution_arn: str,
                  execution_name: str, role_arn: str, region: str, express: bool, input: Any, clock: Clock,
                  services: Services, resources: Any, payload_limit: int | None,
-                 history_limit: int | None) -> None:
+                 history_limit: int | None, history_sink: Callable[[dict], None] | None = None) -> None:
         self.plan = plan
         self.state_machine_arn = state_machine_arn
         self.state_machine_name = state_machine_name
@@ -64,7 +66,8 @@ class ExecutionRun:
         self.services = services
         self.resources = resources
         self.payload_limit = payload_limit
-        self.history = History(history_limit)
+        self.payload_meter = PayloadMeter()
+        self.history = History(history_limit, history_sink)
         self.map_runs: list[dict] = []
         self.role_arn = role_arn
         self.start_time = clock.now()
@@ -95,7 +98,7 @@ class ExecutionRun:
             timeout = self.plan.timeout_seconds
             output = await (asyncio.wait_for(coro, timeout) if timeout else coro)
             if self.payload_limit is not None:
-                check_size(output, self.payload_limit, frame.state_name)
+                check_size(output, self.payload_limit, frame.state_name, self.payload_meter)
         except TimeoutError:
             status, error = "TIMED_OUT", "States.Timeout"
             frame.prev = len(history)  # the timeout cuts in after whatever happened last, in any branch

@@ -51,7 +51,7 @@ class Frame:
         child.state_name, child.entered_id, child.entered_time = self.state_name, self.entered_id, self.entered_time
         return child
 
-    def emit(self, event_type: str, details: dict | None = None) -> int:
+    def emit(self, event_type: str, details: dict | tuple | None = None) -> int:
         self.prev = self.history.add(event_type, self.prev, self.run.clock.time(), details)
         return self.prev
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from array import array
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,23 +48,29 @@ class History:
     arrays) because a 100,000-item Map writes 800,000 events.
     """
 
-    __slots__ = ("_details", "_previous", "_times", "_types", "limit")
+    __slots__ = ("_details", "_previous", "_times", "_types", "limit", "sink")
 
-    def __init__(self, limit: int | None = HISTORY_LIMIT) -> None:
+    def __init__(self, limit: int | None = HISTORY_LIMIT,
+                 sink: Callable[[dict[str, Any]], None] | None = None) -> None:
         self._types: list[str] = []
         self._previous = array("q")
         self._times = array("d")
-        self._details: list[dict | None] = []
+        self._details: list[dict | tuple | None] = []
         self.limit = limit
+        # Called with each event, rendered as GetExecutionHistory shows it, the moment it is added:
+        # how a store keeps history durable as it happens instead of copying it at the end.
+        self.sink = sink
 
     def __len__(self) -> int:
         return len(self._types)
 
-    def add(self, event_type: str, previous: int, timestamp: float, details: dict | None = None,
+    def add(self, event_type: str, previous: int, timestamp: float, details: dict | tuple | None = None,
             *, final: bool = False) -> int:
         """Append an event and return its id; ``final`` events (the execution's end) bypass the quota.
 
-        ``timestamp`` is in seconds since the epoch.
+        ``timestamp`` is in seconds since the epoch; ``details`` is a dict, or
+        ``(name, data)`` for a state's entered/exited event (a tuple is a third
+        of a dict's memory, and a long run writes hundreds of thousands).
         """
         types = self._types
         if self.limit is not None and not final and len(types) >= self.limit - 1:
@@ -72,6 +79,8 @@ class History:
         self._previous.append(previous)
         self._times.append(timestamp)
         self._details.append(details)
+        if self.sink is not None:
+            self.sink(self._render(len(types) - 1, True))
         return len(types)
 
     def render(self, include_data: bool = True) -> list[dict[str, Any]]:
@@ -82,6 +91,8 @@ class History:
         event_type, details = self._types[index], self._details[index]
         out: dict[str, Any] = {"timestamp": datetime.fromtimestamp(self._times[index], UTC), "type": event_type,
                                "id": index + 1, "previousEventId": self._previous[index]}
+        if type(details) is tuple:  # (name, data) of a state's entered/exited event, stored compactly
+            details = {"name": details[0], "input" if event_type.endswith("Entered") else "output": details[1]}
         if details is not None:
             rendered = {}
             for key, value in details.items():

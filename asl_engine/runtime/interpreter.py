@@ -10,16 +10,15 @@ from typing import Any
 
 from asl_engine.errors import StatesError
 from asl_engine.runtime.frame import Frame, LocatedEvaluationError
-from asl_engine.runtime.history import dumps
+from asl_engine.runtime.payload_size import PayloadMeter
 from asl_engine.runtime.variables import commit
 
 PAYLOAD_LIMIT = 256 * 1024
 
 
-def check_size(value: Any, limit: int, state_name: str) -> None:
+def check_size(value: Any, limit: int, state_name: str, meter: PayloadMeter) -> None:
     """AWS's 256 KiB quota on what a state hands on (UTF-8 bytes of its JSON)."""
-    text = dumps(value)
-    if len(text) > limit // 4 and len(text.encode()) > limit:
+    if meter.size(value) > limit:
         raise StatesError("States.DataLimitExceeded", f"The state/task '{state_name}' returned a result with a "
                                                       "size exceeding the maximum number of bytes service limit.")
 
@@ -42,11 +41,11 @@ async def run_branch(frame: Frame, plan: Any, data: Any) -> Any:
         frame.task_token = None
         frame.assigned = None
         before_entered = frame.prev
-        frame.entered_id = frame.emit(state.entered_type, {"name": name, "input": data})
+        frame.entered_id = frame.emit(state.entered_type, (name, data))
         try:
             next_name, output = await state.execute(frame, data)
             if limit is not None and output is not data:
-                check_size(output, limit, name)
+                check_size(output, limit, name, frame.run.payload_meter)
             assigned = frame.assigned
             if assigned is not None:
                 commit(frame.variables, assigned)
@@ -57,10 +56,10 @@ async def run_branch(frame: Frame, plan: Any, data: Any) -> Any:
                 located = StatesError(located.error, located.cause)  # written once, not again by outer states
             raise located from None
         if state.exited_type is not None:
-            details = {"name": name, "output": output}
-            if assigned is not None:
-                details["assignedVariables"] = assigned
-            frame.emit(state.exited_type, details)
+            if assigned is None:
+                frame.emit(state.exited_type, (name, output))
+            else:
+                frame.emit(state.exited_type, {"name": name, "output": output, "assignedVariables": assigned})
         if next_name is None:
             return output
         name = next_name

@@ -14,11 +14,12 @@ from typing import Any
 _TERMINAL = frozenset({"States.Runtime", "States.DataLimitExceeded"})
 
 
-def matches(error_equals: tuple[str, ...], error: str) -> bool:
+def matches(error_equals: tuple[str, ...], error: str, heartbeat: bool = False) -> bool:
+    """Whether a rule takes ``error``; ``heartbeat`` marks a States.Timeout that a heartbeat ran out."""
     if error == "States.Runtime":
         return False
     for name in error_equals:
-        if name == error:
+        if name == error or (heartbeat and name == "States.HeartbeatTimeout"):
             return True
         # AWS's docs call States.DataLimitExceeded terminal for States.ALL, but a recorded execution
         # (error_handling/TestStatesErrors__test_service_task_lambada_catch_state_all_data_limit_exceeded_on_

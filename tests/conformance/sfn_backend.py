@@ -12,7 +12,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from asl_engine import InvalidDefinition, StateMachine, VirtualClock
+from asl_engine import InvalidDefinition, Resources, StateMachine, VirtualClock
+from asl_engine.integrations.mocks import MockConfig, Mocks
 from asl_engine.runtime.services import Services
 
 ACCOUNT = "111111111111"
@@ -42,7 +43,7 @@ class InProcessBackend:
             obs["api_error"] = f"create_state_machine: InvalidDefinition: {e}"
             return obs
         result = sm.run(case.get("input") or "{}", name=exec_name, clock=VirtualClock(START),
-                        services=Services(seed=0), run_for=timeout)
+                        resources=self.resources(case), services=Services(seed=0), run_for=timeout)
         names["execution_arn"] = result.execution_arn
         describe = {"executionArn": result.execution_arn, "stateMachineArn": sm.arn, "name": result.name,
                     "status": result.status, "startDate": result.start_date, "stopDate": result.stop_date,
@@ -58,6 +59,12 @@ class InProcessBackend:
         if execution.get("api") != "start_sync_execution":
             obs["history"] = result.history
         return obs
+
+    def resources(self, case: dict) -> Resources:
+        """The run's resource layer; a case recorded with a MockConfigFile answers its Task states from it."""
+        config = case.get("mock_config")
+        mocks = Mocks(MockConfig(config), case["execution"]["mock_test_case"]) if config else None
+        return Resources(mocks=mocks)
 
 
 def factory(region: str = "us-east-1", endpoint_url: str | None = None) -> InProcessBackend:

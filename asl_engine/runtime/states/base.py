@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from asl_engine.errors import StatesError
+from asl_engine.errors import HeartbeatTimedOut, StatesError
 from asl_engine.runtime.frame import Frame
 from asl_engine.runtime.retry import Catcher, Retrier, matches
 
@@ -50,8 +50,9 @@ class RecoverableState(CompiledState):
                 return await attempt()
             except StatesError as failure:
                 error = frame.located(failure)
+            heartbeat = isinstance(error, HeartbeatTimedOut)
             for i, retrier in enumerate(self.retriers):
-                if matches(retrier.error_equals, error.error):
+                if matches(retrier.error_equals, error.error, heartbeat):
                     if attempts[i] < retrier.max_attempts:
                         delay = retrier.delay(attempts[i], frame.run.services.random() if retrier.jitter_full
                                               else 0.0)
@@ -67,7 +68,7 @@ class RecoverableState(CompiledState):
             if retrier is not None:
                 continue
             for catcher in self.catchers:
-                if matches(catcher.error_equals, error.error):
+                if matches(catcher.error_equals, error.error, heartbeat):
                     error_doc = {"Error": error.error, "Cause": error.cause}
                     return catcher.next, self.io.error_output(frame, raw, error_doc, catcher)
             raise error

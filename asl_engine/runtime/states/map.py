@@ -7,10 +7,12 @@ chain, and the Map's own Succeeded/Exited events follow the latest event.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from asl_engine.errors import StateFailure, StatesError
 from asl_engine.query.jsonpath import PathNotFound, reference_conflict
+from asl_engine.query.scope import Scope
 from asl_engine.runtime.concurrency import run_all
 from asl_engine.runtime.frame import Frame
 from asl_engine.runtime.history import History, dumps
@@ -52,7 +54,7 @@ class MapState(RecoverableState):
         items = self._items(frame, effective)
         if settings.batcher is not None:
             items = settings.batcher(frame, effective, items)
-        inputs = [self._item_input(frame, effective, i, item) for i, item in enumerate(items)]
+        inputs = self._item_inputs(frame, effective, items)
         frame.emit("MapStateStarted", {"length": len(inputs)})
         if settings.distributed:
             results, resume = await self._map_run(frame, effective, inputs)
@@ -78,12 +80,26 @@ class MapState(RecoverableState):
                                                  "reference an array value")
         return items
 
-    def _item_input(self, frame: Frame, effective: Any, index: int, item: Any) -> Any:
+    def _item_inputs(self, frame: Frame, effective: Any, items: list) -> list:
+        """Each iteration's input: the item, or ItemSelector evaluated with ``$$.Map.Item``.
+
+        The context object is built once for the Map state and extended per
+        item, and only if the selector reads it.
+        """
         selector = self.settings.item_selector
         if selector is None:
-            return item
-        item_frame = frame.child({"Index": index, "Value": item})
-        return selector.evaluate(item_frame.scope(effective), frame.run.services)
+            return items
+        base: dict | None = None
+
+        def item_context(index: int, item: Any) -> dict:
+            nonlocal base
+            if base is None:
+                base = frame.context()
+            return {**base, "Map": {"Item": {"Index": index, "Value": item}}}
+
+        variables, services = frame.variables, frame.run.services
+        return [selector.evaluate(Scope(effective, partial(item_context, i, item), variables), services)
+                for i, item in enumerate(items)]
 
     def _limit(self, frame: Frame, effective: Any, default: int) -> int:
         settings = self.settings

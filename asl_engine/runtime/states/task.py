@@ -47,8 +47,7 @@ class TaskState(RecoverableState):
                             heartbeat=self._seconds(self.heartbeat, self.heartbeat_path, "HeartbeatSecondsPath",
                                                     frame, effective),
                             task_token=frame.task_token, clock=run.clock, services=run.services,
-                            on_submitted=lambda output: frame.emit("TaskSubmitted", {
-                                "resourceType": spec.service, "resource": spec.resource, "output": output}))
+                            on_submitted=lambda output: self._submitted(frame, output))
             result = await self._call(frame, call)
         finally:
             if frame.task_token is not None:
@@ -66,6 +65,7 @@ class TaskState(RecoverableState):
             frame.emit("LambdaFunctionScheduled", details)
             frame.emit("LambdaFunctionStarted")
         elif kind == _ACTIVITY:
+            run.resources.activities.require(spec.arn)
             details = {"resource": spec.arn, "input": payload}
             if timeout is not None:
                 details["timeoutInSeconds"] = timeout
@@ -88,20 +88,31 @@ class TaskState(RecoverableState):
                 # AWS fails the task itself (Task/LambdaFunctionFailed, catchable) when the result is over
                 # the quota, naming the function ARN or the integration's service (recorded cases:
                 # error_handling/TestStatesErrors__test_*lambda*_data_limit_exceeded_on_large_utf8_response).
-                check_size(result, run.payload_limit, spec.arn if kind == _LAMBDA else spec.service)
+                check_size(result, run.payload_limit, spec.arn if kind == _LAMBDA else spec.service,
+                           run.payload_meter)
         except TimeoutError:
             self._emit_end(frame, "TimedOut", {"error": "States.Timeout"})
             # the cause is empty, not absent: a Catch sees {"Error": "States.Timeout", "Cause": ""} (recorded:
             # error_handling/TestTaskServiceLambda__test_invoke_timeout); the execution's events omit it
             raise StatesError("States.Timeout", "") from None
         except StatesError as e:
-            failure = {"error": e.error}
-            if e.cause is not None:
-                failure["cause"] = e.cause
-            self._emit_end(frame, "TimedOut" if e.error in _TIMEOUTS else "Failed", failure)
+            # a SendTaskFailure without error or cause records neither (recorded: callback/TestCallback__test_
+            # sqs_failure_in_wait_for_task_tok_no_error_field_*); a timeout's empty cause is left out too
+            timed_out = e.error in _TIMEOUTS
+            failure = {key: value for key, value in (("error", e.error), ("cause", e.cause))
+                       if value is not None and not (timed_out and value == "")}
+            self._emit_end(frame, "TimedOut" if timed_out else "Failed", failure)
             raise
         self._emit_end(frame, "Succeeded", {"output": result})
         return result
+
+    def _submitted(self, frame: Frame, output: Any) -> None:
+        """TaskSubmitted (.sync, callbacks); for an activity, ActivityStarted with the worker's name, if any."""
+        spec = self.spec
+        if spec.kind == _ACTIVITY:
+            frame.emit("ActivityStarted", {} if output is None else {"workerName": output})
+        else:
+            frame.emit("TaskSubmitted", {"resourceType": spec.service, "resource": spec.resource, "output": output})
 
     def _emit_end(self, frame: Frame, outcome: str, details: dict) -> None:
         spec = self.spec

@@ -1,0 +1,256 @@
+"""Where a Lambda function runs: one interface, several providers.
+
+A provider answers an Invoke exactly as the Lambda service would (the
+response body, FunctionError, ExecutedVersion, the log tail) and knows
+nothing of Step Functions; ``lambda_task`` turns that into the task's result
+or AWS's error.  Providers are asked in order and the first that has the
+function answers:
+
+* ``LocalFunctions``: Python handlers run in-process, registered by hand or
+  found in a SAM ``template.yaml`` (no Docker);
+* ``EndpointFunctions``: any Lambda Invoke API (AWS, ``sam local
+  start-lambda`` at 127.0.0.1:3001, moto) through the run's ClientFactory.
+
+A local Lambda API (CreateFunction with a zip, Invoke) plugs in as one more
+provider implementing ``LambdaProvider``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import inspect
+import json
+import os
+import traceback
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from asl_engine.integrations.errors import ServiceFailure
+from asl_engine.integrations.handlers import LambdaContext, load_handler, takes_context
+
+
+@dataclass(slots=True)
+class LambdaRequest:
+    """One Invoke call: ``function`` is a name, partial ARN or ARN, possibly with ``:qualifier``."""
+
+    function: str
+    payload: Any
+    region: str
+    account: str
+    request_id: str
+    qualifier: str | None = None
+    invocation_type: str = "RequestResponse"
+    log_type: str | None = None
+
+    @property
+    def name(self) -> str:
+        return function_name(self.function)
+
+    @property
+    def qualified_arn(self) -> str:
+        """The ARN Lambda names in its errors: ``arn:aws:lambda:REGION:ACCOUNT:function:NAME:$LATEST``."""
+        parts = self.function.split(":")
+        region, account = self.region, self.account
+        if len(parts) >= 7 and parts[0] == "arn":
+            region, account = parts[3] or region, parts[4] or account
+        elif len(parts) >= 3 and parts[1] == "function":
+            account = parts[0]
+        return f"arn:aws:lambda:{region}:{account}:function:{self.name}:{self.version}"
+
+    @property
+    def version(self) -> str:
+        parts = self.function.split(":")
+        own = parts[7] if len(parts) >= 8 and parts[0] == "arn" else (parts[1] if len(parts) == 2 else None)
+        return self.qualifier or own or "$LATEST"
+
+
+@dataclass(slots=True)
+class LambdaResponse:
+    """What Invoke returned: the raw body and, for a function error, ``function_error`` ("Unhandled")."""
+
+    payload: bytes
+    request_id: str
+    status: int = 200
+    function_error: str | None = None
+    executed_version: str = "$LATEST"
+    log_result: str | None = None
+
+
+class LambdaServiceError(Exception):
+    """The Lambda service refused the call (no such function, throttled): ``failure`` as the API said it."""
+
+    def __init__(self, failure: ServiceFailure) -> None:
+        super().__init__(f"{failure.code}: {failure.message}")
+        self.failure = failure
+
+
+class LambdaProvider(Protocol):
+    async def invoke(self, request: LambdaRequest, clock: Any) -> LambdaResponse | None:
+        """The response, or None when this provider does not have the function."""
+
+
+def function_name(name_or_arn: str) -> str:
+    """``my-fn``, ``my-fn:alias``, ``123:function:my-fn`` or a full ARN -> ``my-fn``."""
+    parts = name_or_arn.split(":")
+    if "function" in parts:
+        return parts[parts.index("function") + 1]
+    return parts[0]
+
+
+def not_found(request: LambdaRequest, request_id: str) -> LambdaServiceError:
+    return LambdaServiceError(ServiceFailure("ResourceNotFoundException",
+                                             f"Function not found: {request.qualified_arn}", 404, request_id))
+
+
+# ---- in-process Python handlers
+
+
+@dataclass
+class LocalFunction:
+    """A Python handler with the configuration Lambda would give it."""
+
+    name: str
+    handler: Callable[..., Any]
+    code_dir: Path | None = None  # frames under it are reported as /var/task/..., as Lambda shows them
+    environment: dict[str, str] = field(default_factory=dict)
+    timeout: int = 3
+    memory: int = 128
+
+
+class LocalFunctions:
+    """In-process handlers by function name.  ``handler(event, context)`` or ``fn(event)``, sync or async:
+    a coroutine handler waits on the execution's clock, so ``await asyncio.sleep(60)`` costs no time
+    under a VirtualClock, and it is stopped after the function's Timeout as Lambda stops it."""
+
+    def __init__(self) -> None:
+        self._functions: dict[str, LocalFunction] = {}
+
+    def add(self, function: LocalFunction) -> None:
+        self._functions[function.name] = function
+
+    def register(self, name: str, handler: Callable[..., Any] | str, **config: Any) -> None:
+        fn = load_handler(handler) if isinstance(handler, str) else handler
+        self.add(LocalFunction(function_name(name), fn, **config))
+
+    def get(self, name_or_arn: str) -> LocalFunction | None:
+        return self._functions.get(function_name(name_or_arn))
+
+    def __contains__(self, name_or_arn: str) -> bool:
+        return function_name(name_or_arn) in self._functions
+
+    @classmethod
+    def from_template(cls, path: str | os.PathLike) -> LocalFunctions:
+        from asl_engine.integrations.sam_template import template_functions
+
+        functions = cls()
+        for function in template_functions(Path(path)):
+            functions.add(function)
+        return functions
+
+    async def invoke(self, request: LambdaRequest, clock: Any) -> LambdaResponse | None:
+        function = self.get(request.function)
+        if function is None:
+            return None
+        context = LambdaContext(function.name, request.qualified_arn.rsplit(":", 1)[0], request.request_id,
+                                memory_mb=function.memory, timeout_s=function.timeout)
+        try:
+            with _environment(function.environment):
+                result = function.handler(request.payload, context) if takes_context(function.handler) \
+                    else function.handler(request.payload)
+                if inspect.isawaitable(result):
+                    result = await asyncio.wait_for(result, function.timeout)
+        except TimeoutError:
+            body = {"errorMessage": f"{request.request_id} Task timed out after {function.timeout:.2f} seconds",
+                    "errorType": "Sandbox.Timedout"}
+            return LambdaResponse(_json(body), request.request_id, function_error="Unhandled")
+        except Exception as exc:  # the function raised: Lambda's Unhandled error
+            return LambdaResponse(_json(error_body(exc, request.request_id, function.code_dir)), request.request_id,
+                                  function_error="Unhandled")
+        body = _response_body(result, request.request_id)
+        log = None
+        if request.log_type == "Tail":
+            log = base64.b64encode(f"START RequestId: {request.request_id} Version: $LATEST\nEND RequestId: "
+                                   f"{request.request_id}\n".encode()).decode()
+        return LambdaResponse(body[0], request.request_id, function_error=body[1], log_result=log)
+
+
+@contextmanager
+def _environment(variables: dict[str, str]):
+    """The function's Environment.Variables while it runs (process-wide: in-process handlers share os.environ)."""
+    saved = {k: os.environ.get(k) for k in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _json(value: Any) -> bytes:
+    # the Python runtime serializes with json.dumps' default separators (Content-Length shows it)
+    return json.dumps(value).encode()
+
+
+def _response_body(result: Any, request_id: str) -> tuple[bytes, str | None]:
+    """A handler's return value as the runtime sends it: bytes as they are, anything else as JSON, and the
+    runtime's ``Runtime.MarshalError`` for what JSON cannot encode."""
+    if isinstance(result, (bytes, bytearray)):
+        return bytes(result), None
+    try:
+        return _json(result), None
+    except (TypeError, ValueError) as exc:
+        body = {"errorMessage": f"Unable to marshal response: {exc}", "errorType": "Runtime.MarshalError",
+                "requestId": request_id, "stackTrace": []}
+        return _json(body), "Unhandled"
+
+
+def error_body(exc: BaseException, request_id: str, code_dir: Path | None = None) -> dict[str, Any]:
+    """The Python runtime's error response for an exception a handler raised."""
+    frames = traceback.extract_tb(exc.__traceback__)[1:]  # drop the provider's own frame
+    if code_dir is not None:
+        root = str(code_dir.resolve())
+        for frame in frames:
+            if frame.filename.startswith(root + os.sep):
+                frame.filename = "/var/task/" + frame.filename[len(root) + 1:]
+    return {"errorMessage": str(exc), "errorType": type(exc).__name__, "requestId": request_id,
+            "stackTrace": traceback.format_list(frames)}
+
+
+# ---- any Lambda Invoke API
+
+
+class EndpointFunctions:
+    """Invoke through a boto3 Lambda client from the run's ClientFactory (AWS, SAM local, moto)."""
+
+    def __init__(self, clients: Any) -> None:
+        self.clients = clients
+
+    async def invoke(self, request: LambdaRequest, clock: Any) -> LambdaResponse:
+        from botocore.exceptions import ClientError
+
+        kwargs: dict[str, Any] = {"FunctionName": request.function, "Payload": _json(request.payload),
+                                  "InvocationType": request.invocation_type}
+        if request.qualifier:
+            kwargs["Qualifier"] = request.qualifier
+        if request.log_type:
+            kwargs["LogType"] = request.log_type
+        client = self.clients.client("lambda", request.region)
+        try:
+            with clock.busy():
+                response = await asyncio.to_thread(client.invoke, **kwargs)
+        except ClientError as exc:
+            failure = ServiceFailure.from_client_error(exc)
+            if failure.code == "ResourceNotFoundException":  # Lambda names the qualified ARN
+                raise not_found(request, failure.request_id) from None
+            raise LambdaServiceError(failure) from None
+        body = response["Payload"].read() if "Payload" in response else b""
+        return LambdaResponse(body, response.get("ResponseMetadata", {}).get("RequestId", request.request_id),
+                              response.get("StatusCode", 200), response.get("FunctionError"),
+                              response.get("ExecutedVersion", "$LATEST"), response.get("LogResult"))

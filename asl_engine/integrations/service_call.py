@@ -1,0 +1,55 @@
+"""One boto3 call for an integration: parameters checked as the service would, the call off the event loop.
+
+Shared by the optimized and aws-sdk integrations so both see a service's
+refusal the same way (a ``ServiceFailure``) and differ only in how they name it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from botocore import xform_name
+from botocore.exceptions import ClientError, ParamValidationError
+from botocore.model import OperationModel
+
+from asl_engine.integrations.errors import ServiceFailure
+from asl_engine.integrations.state_machines import LocalSfnClient
+
+
+class ServiceCallError(Exception):
+    """The service refused the call; ``failure`` is its error response."""
+
+    def __init__(self, failure: ServiceFailure) -> None:
+        super().__init__(f"{failure.code}: {failure.message}")
+        self.failure = failure
+
+
+def check_required(op: OperationModel, params: dict[str, Any]) -> None:
+    """AWS's own validation message for a required member sent as JSON null (the SDKs send the null on)."""
+    shape = op.input_shape
+    if shape is None:
+        return
+    nulls = [name for name in shape.required_members if name in params and params[name] is None]
+    if nulls:
+        details = "; ".join(f"Value null at '{name[:1].lower() + name[1:]}' failed to satisfy constraint: "
+                            "Member must not be null" for name in nulls)
+        raise ServiceCallError(ServiceFailure("ValidationException",
+                                              f"{len(nulls)} validation error detected: {details}", 400, "local"))
+
+
+async def call_operation(client: Any, op: OperationModel, params: dict[str, Any], clock: Any) -> dict[str, Any]:
+    """Call ``op`` with boto3 keyword arguments; raises ServiceCallError with the service's error."""
+    check_required(op, params)
+    params = {k: v for k, v in params.items() if v is not None}  # the SDKs send a null member as absent
+    method = getattr(client, xform_name(op.name))
+    try:
+        if isinstance(client, LocalSfnClient):  # in-process: runs on the execution's own loop
+            return method(**params)
+        with clock.busy():
+            return await asyncio.to_thread(method, **params)
+    except ClientError as exc:
+        raise ServiceCallError(ServiceFailure.from_client_error(exc)) from None
+    except ParamValidationError as exc:
+        raise ServiceCallError(ServiceFailure("ValidationException", str(exc.kwargs.get("report", exc)).strip(),
+                                              400, "local")) from None

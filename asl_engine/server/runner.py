@@ -1,0 +1,117 @@
+"""Runs executions on the service's event loop and records them in the store as they go.
+
+Each STANDARD execution is one asyncio task; its history events go to the
+store the moment the engine adds them (``History.sink``), and its record is
+closed when it ends.  StopExecution cancels the task and writes the
+ExecutionAborted event itself, after which the sink drops anything the
+cancelled task still emits, so the history ends with the abort.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from asl_engine.integrations.registry import Resources
+from asl_engine.runtime.clock import Clock
+from asl_engine.runtime.execution import ExecutionResult
+from asl_engine.runtime.services import Services
+from asl_engine.state_machine import StateMachine
+from asl_engine.store import ExecutionRecord, Store
+
+
+class _Live:
+    """The moving parts of one running execution: its task and where its history stands."""
+
+    def __init__(self, arn: str, store: Store) -> None:
+        self.arn = arn
+        self.store = store
+        self.last_event = 0
+        self.closed = False
+        self.task: asyncio.Task | None = None
+
+    def sink(self, event: dict[str, Any]) -> None:
+        if self.closed:
+            return
+        self.last_event = event["id"]
+        self.store.append_event(self.arn, {**event, "timestamp": event["timestamp"].timestamp()})
+
+
+class Runner:
+    """Starts, stops and finishes executions; the loop it runs on is the service's (and the clock's)."""
+
+    def __init__(self, store: Store, clock: Clock, resources: Resources) -> None:
+        self.store = store
+        self.clock = clock
+        self.resources = resources
+        self._live: dict[str, _Live] = {}
+        self._detached: set[asyncio.Task] = set()
+
+    def start(self, record: ExecutionRecord, machine: StateMachine, input: Any) -> None:
+        """Run a STANDARD execution whose record is already stored (status RUNNING)."""
+        live = _Live(record.arn, self.store)
+        self._live[record.arn] = live
+        live.task = asyncio.get_running_loop().create_task(self._drive(record, machine, input, live))
+
+    def start_detached(self, machine: StateMachine, input: Any, name: str, seed: int) -> None:
+        """Run an asynchronous EXPRESS execution: AWS keeps neither its record nor its history."""
+        task = asyncio.get_running_loop().create_task(self.run(machine, input, name, seed))
+        self._detached.add(task)
+        task.add_done_callback(self._detached.discard)
+
+    async def run(self, machine: StateMachine, input: Any, name: str, seed: int) -> ExecutionResult:
+        """Run an execution to its end without recording it (StartSyncExecution)."""
+        return await machine.run_async(input, name, self.clock, self.resources, services=Services(seed))
+
+    async def _drive(self, record: ExecutionRecord, machine: StateMachine, input: Any, live: _Live) -> None:
+        try:
+            result = await machine.run_async(input, record.name, self.clock, self.resources,
+                                             services=Services(record.seed), history_sink=live.sink)
+        except asyncio.CancelledError:
+            raise  # stopped (StopExecution wrote the end) or the service is shutting down (resumed later)
+        except Exception as e:  # an engine fault must not leave the execution RUNNING forever
+            self._close(record, live, "FAILED", "States.Runtime", f"{type(e).__name__}: {e}",
+                        "ExecutionFailed", "executionFailedEventDetails")
+            return
+        finally:
+            if self._live.get(record.arn) is live:
+                del self._live[record.arn]
+        live.closed = True
+        record.status, record.output = result.status, result.output_json
+        record.error, record.cause = result.error, result.cause
+        record.stop = result.stop_date.timestamp()
+        self.store.put_execution(record)
+
+    def stop(self, record: ExecutionRecord, error: str | None, cause: str | None) -> None:
+        """Abort a running execution: cancel its task, end its history with ExecutionAborted, close it."""
+        live = self._live.pop(record.arn, None)
+        if live is None:  # running in the store but not here (the service restarted): close it all the same
+            live = _Live(record.arn, self.store)
+            live.last_event = len(self.store.events(record.arn))
+        elif live.task is not None:
+            live.task.cancel()
+        self._close(record, live, "ABORTED", error, cause, "ExecutionAborted", "executionAbortedEventDetails")
+
+    def _close(self, record: ExecutionRecord, live: _Live, status: str, error: str | None, cause: str | None,
+               event_type: str, details_key: str) -> None:
+        now = self.clock.time()
+        event: dict[str, Any] = {"timestamp": now, "type": event_type, "id": live.last_event + 1,
+                                 "previousEventId": live.last_event}
+        details = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
+        if details:
+            event[details_key] = details
+        live.closed = True
+        self.store.append_event(record.arn, event)
+        record.status, record.error, record.cause, record.stop = status, error, cause, now
+        self.store.put_execution(record)
+
+    async def close(self) -> None:
+        """Cancel every task without closing its record: what is RUNNING in the store stays RUNNING."""
+        tasks = [live.task for live in self._live.values() if live.task is not None] + list(self._detached)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._live.clear()

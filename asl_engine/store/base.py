@@ -1,0 +1,109 @@
+"""The store interface: what the service keeps, independent of where it keeps it.
+
+Every write is atomic and is made only after a request has been validated,
+so a rejected request leaves the store as it was.  History is appended one
+event at a time as the execution produces it, which is what a later replay
+after a crash reads back.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from asl_engine.store.records import AliasRecord, ExecutionRecord, StateMachineRecord, VersionRecord
+
+
+class StoreError(Exception):
+    """The store cannot be used (a corrupt or foreign database file); the message says which file and why."""
+
+
+class Store(ABC):
+    """Persistence for state machines, versions, aliases, tags, executions and their history."""
+
+    # state machines (deleting one deletes its versions, aliases and tags; executions stay)
+    @abstractmethod
+    def put_state_machine(self, record: StateMachineRecord) -> None: ...
+
+    @abstractmethod
+    def get_state_machine(self, arn: str) -> StateMachineRecord | None: ...
+
+    @abstractmethod
+    def delete_state_machine(self, arn: str) -> None: ...
+
+    @abstractmethod
+    def list_state_machines(self) -> list[StateMachineRecord]:
+        """Oldest first, as ListStateMachines pages them."""
+
+    # versions
+    @abstractmethod
+    def put_version(self, record: VersionRecord) -> None: ...
+
+    @abstractmethod
+    def get_version(self, arn: str) -> VersionRecord | None: ...
+
+    @abstractmethod
+    def delete_version(self, arn: str) -> None: ...
+
+    @abstractmethod
+    def list_versions(self, state_machine_arn: str) -> list[VersionRecord]:
+        """Newest first, as ListStateMachineVersions returns them."""
+
+    # aliases
+    @abstractmethod
+    def put_alias(self, record: AliasRecord) -> None: ...
+
+    @abstractmethod
+    def get_alias(self, arn: str) -> AliasRecord | None: ...
+
+    @abstractmethod
+    def delete_alias(self, arn: str) -> None: ...
+
+    @abstractmethod
+    def list_aliases(self, state_machine_arn: str) -> list[AliasRecord]: ...
+
+    # tags
+    @abstractmethod
+    def get_tags(self, arn: str) -> dict[str, str]: ...
+
+    @abstractmethod
+    def set_tags(self, arn: str, tags: dict[str, str]) -> None: ...
+
+    # executions
+    @abstractmethod
+    def put_execution(self, record: ExecutionRecord) -> None: ...
+
+    @abstractmethod
+    def get_execution(self, arn: str) -> ExecutionRecord | None: ...
+
+    @abstractmethod
+    def list_executions(self, arn: str, status: str | None = None) -> list[ExecutionRecord]:
+        """Newest first: executions of a state machine, or started through one version or alias ARN."""
+
+    @abstractmethod
+    def running_executions(self) -> list[ExecutionRecord]:
+        """What a restarted service has to resume."""
+
+    # history
+    @abstractmethod
+    def append_event(self, execution_arn: str, event: dict[str, Any]) -> None:
+        """Add one event (GetExecutionHistory's shape, ``timestamp`` in epoch seconds)."""
+
+    @abstractmethod
+    def events(self, execution_arn: str) -> list[dict[str, Any]]:
+        """The execution's events in id order."""
+
+    # retention and service state
+    @abstractmethod
+    def purge_closed(self, stopped_before: float) -> int:
+        """Delete executions (and their history) that ended before the time; returns how many."""
+
+    @abstractmethod
+    def get_meta(self, key: str) -> str | None: ...
+
+    @abstractmethod
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the store's resources."""
