@@ -86,9 +86,6 @@ class Timers:
         advance(max(0.0, end - self.clock.time()))
         return ran + self.run_due()
 
-    def advance_to(self, when: datetime) -> int:
-        return self.advance(max(0.0, when.timestamp() - self.clock.time()))
-
     async def serve(self) -> None:
         """Runs callbacks as they fall due, forever, on the running loop (made by ``clock.new_loop()``)."""
         self._wake = asyncio.Event()

@@ -117,7 +117,7 @@ class LocalFunction:
     handler: Callable[..., Any]
     code_dir: Path | None = None  # frames under it are reported as /var/task/..., as Lambda shows them
     environment: dict[str, str] = field(default_factory=dict)
-    timeout: int = 3
+    timeout: int | None = None  # seconds; None (a handler registered from Python) runs as long as it takes
     memory: int = 128
 
 
@@ -156,13 +156,13 @@ class LocalFunctions:
         if function is None:
             return None
         context = LambdaContext(function.name, request.qualified_arn.rsplit(":", 1)[0], request.request_id,
-                                memory_mb=function.memory, timeout_s=function.timeout)
+                                memory_mb=function.memory, timeout_s=function.timeout or _MAX_TIMEOUT)
         try:
             with _environment(function.environment):
                 result = function.handler(request.payload, context) if takes_context(function.handler) \
                     else function.handler(request.payload)
                 if inspect.isawaitable(result):
-                    result = await asyncio.wait_for(result, function.timeout)
+                    result = await asyncio.wait_for(result, function.timeout)  # None: no limit
         except TimeoutError:
             body = {"errorMessage": f"{request.request_id} Task timed out after {function.timeout:.2f} seconds",
                     "errorType": "Sandbox.Timedout"}
@@ -170,12 +170,15 @@ class LocalFunctions:
         except Exception as exc:  # the function raised: Lambda's Unhandled error
             return LambdaResponse(_json(error_body(exc, request.request_id, function.code_dir)), request.request_id,
                                   function_error="Unhandled")
-        body = _response_body(result, request.request_id)
+        payload, error = _response_body(result, request.request_id)
         log = None
         if request.log_type == "Tail":
             log = base64.b64encode(f"START RequestId: {request.request_id} Version: $LATEST\nEND RequestId: "
                                    f"{request.request_id}\n".encode()).decode()
-        return LambdaResponse(body[0], request.request_id, function_error=body[1], log_result=log)
+        return LambdaResponse(payload, request.request_id, function_error=error, log_result=log)
+
+
+_MAX_TIMEOUT = 900  # Lambda's longest Timeout, what the context reports for an unlimited local handler
 
 
 @contextmanager

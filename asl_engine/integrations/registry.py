@@ -10,42 +10,46 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from asl_engine.errors import StatesError
 from asl_engine.integrations.activities import Activities
-from asl_engine.integrations.arns import ResourceSpec
 from asl_engine.integrations.call import TaskCall
 from asl_engine.integrations.callbacks import TaskTokens
 from asl_engine.integrations.clients import ClientFactory
-from asl_engine.integrations.handlers import LambdaContext, lambda_error, load_handler, takes_context
+from asl_engine.integrations.dispatch import run_service
+from asl_engine.integrations.handlers import lambda_error, load_handler
+from asl_engine.integrations.lambda_providers import EndpointFunctions, LocalFunctions
+from asl_engine.integrations.lambda_task import Lambdas, run_function_arn
 from asl_engine.integrations.mocks import Mocks
+from asl_engine.integrations.state_machines import StateMachines
 
 Target = Callable[..., Any] | str
 
 
-def _function_name(name_or_arn: str) -> str:
-    """``my-fn``, ``my-fn:alias``, ``123:function:my-fn`` or a full ARN -> ``my-fn``."""
-    parts = name_or_arn.split(":")
-    if "function" in parts:
-        return parts[parts.index("function") + 1]
-    return parts[0]
-
-
 class Resources:
-    """Local implementations keyed by resource ARN or Lambda function name/ARN."""
+    """Local implementations keyed by resource ARN or Lambda function name/ARN, and every integration.
+
+    Lambda functions are asked of ``functions`` (in-process handlers) first, then of the Lambda API the
+    ClientFactory points at (moto by default, AWS, ``sam local start-lambda``...); ``state_machines``
+    holds the state machines ``states:startExecution`` and ``aws-sdk:sfn`` can start in-process.
+    """
 
     def __init__(self, targets: Mapping[str, Target] | None = None, callbacks: TaskTokens | None = None, *,
                  clients: ClientFactory | None = None, mocks: Mocks | None = None,
-                 activities: Activities | None = None) -> None:
+                 activities: Activities | None = None, functions: LocalFunctions | None = None,
+                 state_machines: StateMachines | None = None) -> None:
         self._by_arn: dict[str, Callable[..., Any]] = {}
-        self._functions: dict[str, Callable[..., Any]] = {}
+        self.functions = functions or LocalFunctions()
         # SendTaskSuccess/Failure/Heartbeat and the activity API, for tests, workers and the HTTP service
         self.activities = activities or Activities(callbacks)
         self.callbacks = self.activities.callbacks
         self.clients = clients or ClientFactory()  # every AWS call of the run (Distributed Map's S3 I/O too)
         self.mocks = mocks  # answered before any resource is called (unit tests)
+        self.lambdas = Lambdas([self.functions, EndpointFunctions(self.clients)])
+        self.state_machines = state_machines or StateMachines()
         for key, target in (targets or {}).items():
             self.register(key, target)
 
@@ -53,7 +57,12 @@ class Resources:
         fn = load_handler(target) if isinstance(target, str) else target
         self._by_arn[key] = fn
         if not key.startswith("arn:") or ":function:" in key:
-            self._functions[_function_name(key)] = fn
+            self.functions.register(key, fn)
+
+    @classmethod
+    def from_template(cls, path: str | os.PathLike, **kwargs: Any) -> Resources:
+        """Resources whose Lambda functions are the Python functions of a SAM ``template.yaml``."""
+        return cls(functions=LocalFunctions.from_template(path), **kwargs)
 
     async def invoke(self, call: TaskCall) -> Any:
         """The task's result; for ``.waitForTaskToken``, the answer a client sends with the token."""
@@ -61,56 +70,20 @@ class Resources:
             return await self.mocks.answer(call)
         if call.spec.kind == "activity":
             return await self.activities.run(call)
-        result = await self._dispatch(call.spec, call.payload, call.request_id)
+        result = await self._dispatch(call)
         if call.spec.pattern == "waitForTaskToken":
             call.submitted(result)
             return await self.callbacks.wait(call.task_token, call.heartbeat)  # type: ignore[arg-type]
         return result
 
-    async def _dispatch(self, spec: ResourceSpec, payload: Any, request_id: str) -> Any:
+    async def _dispatch(self, call: TaskCall) -> Any:
+        spec = call.spec
         fn = self._by_arn.get(spec.arn)
-        if fn is not None:
-            if spec.kind == "lambda":
-                return await self._call_lambda(fn, spec.action, spec.arn, payload, request_id, compact=False)
-            return await _call(fn, payload)
+        if fn is not None and spec.kind != "lambda":
+            return await _call(fn, call.payload)
         if spec.kind == "lambda":
-            fn = self._functions.get(spec.action)
-            if fn is not None:
-                return await self._call_lambda(fn, spec.action, spec.arn, payload, request_id, compact=False)
-            raise _function_not_found(spec.arn)
-        if spec.service == "lambda" and spec.action == "invoke":
-            return await self._lambda_invoke(payload, request_id)
-        raise StatesError("States.Runtime", f"No local implementation for the resource '{spec.arn}': pass "
-                                            "one with resources={arn: callable} or register it")
-
-    async def _lambda_invoke(self, payload: Any, request_id: str) -> Any:
-        name = payload.get("FunctionName") if isinstance(payload, dict) else None
-        if not isinstance(name, str):
-            raise StatesError("States.Runtime", "The field 'FunctionName' is required by lambda:invoke")
-        fn = self._functions.get(_function_name(name))
-        if fn is None:
-            raise _function_not_found(name)
-        result = await self._call_lambda(fn, _function_name(name), name, payload.get("Payload"), request_id)
-        headers = {"Connection": "keep-alive", "Content-Type": "application/json",
-                   "X-Amz-Executed-Version": "$LATEST", "x-amzn-RequestId": request_id}
-        return {"ExecutedVersion": "$LATEST", "Payload": result,
-                "SdkHttpMetadata": {"AllHttpHeaders": {k: [v] for k, v in headers.items()},
-                                    "HttpHeaders": headers, "HttpStatusCode": 200},
-                "SdkResponseMetadata": {"RequestId": request_id}, "StatusCode": 200}
-
-    @staticmethod
-    async def _call_lambda(fn: Callable[..., Any], name: str, arn: str, event: Any, request_id: str,
-                           compact: bool = True) -> Any:
-        try:
-            if takes_context(fn):
-                result = fn(event, LambdaContext(name, arn, request_id))
-            else:
-                result = fn(event)
-            if inspect.isawaitable(result):
-                result = await result
-        except Exception as exc:  # a function error, reported as AWS does
-            raise lambda_error(exc, request_id, compact) from exc
-        return _marshal(result, request_id, compact)
+            return await run_function_arn(self.lambdas, call)
+        return await run_service(self, call)
 
 
 async def _call(fn: Callable[..., Any], payload: Any) -> Any:
@@ -147,9 +120,3 @@ def _marshal(result: Any, request_id: str, compact: bool = True) -> Any:
                  "requestId": request_id, "stackTrace": []}
         raise StatesError("Runtime.MarshalError",
                           json.dumps(cause, separators=(",", ":") if compact else (", ", ": "))) from None
-
-
-def _function_not_found(name: str) -> StatesError:
-    return StatesError("Lambda.ResourceNotFoundException",
-                       f"Function not found: {name} (Service: AWSLambda; Status Code: 404; Error Code: "
-                       "ResourceNotFoundException; Request ID: local; Proxy: null)")
