@@ -72,6 +72,7 @@ class ArchiveStore:
                 f"{path} is another program's SQLite database; refusing to use it as an archive store."
             )
         self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; one fsync per checkpoint
         if application_id == 0:
             self.db.executescript(f"BEGIN; {_SCHEMA} PRAGMA application_id = {APPLICATION_ID}; COMMIT;")
 

@@ -41,8 +41,10 @@ def resource(arn: str) -> str:
 
 
 def account(arn: str) -> str:
+    """The account id in an ARN."""
     return arn.split(":", 5)[4]
 
 
 def region(arn: str) -> str:
+    """The region in an ARN."""
     return arn.split(":", 5)[3]

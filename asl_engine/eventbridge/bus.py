@@ -23,7 +23,6 @@ class EventBus:
     arn: str
     created: datetime
     description: str | None = None
-    modified: datetime | None = None
     rules: dict[str, Rule] = field(default_factory=dict)
     matcher: EventMatcher = field(default_factory=EventMatcher)
 
@@ -59,6 +58,6 @@ class EventBus:
             "Arn": self.arn,
             "Description": self.description,
             "CreationTime": self.created,
-            "LastModifiedTime": self.modified or self.created,
+            "LastModifiedTime": self.created,  # nothing here modifies a bus
         }
         return {k: v for k, v in fields.items() if v is not None}

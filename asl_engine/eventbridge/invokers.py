@@ -76,10 +76,14 @@ class SqsInvoker(_Boto):
 
     service = "sqs"
 
+    def url(self, queue_arn: str) -> str:
+        """The queue URL of a queue ARN (GetQueueUrl with the owner's account)."""
+        name, owner = arns.resource(queue_arn), arns.account(queue_arn)
+        return self.client.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=owner)["QueueUrl"]
+
     def call(self, invocation: Invocation) -> None:
         name = arns.resource(invocation.arn)
-        url = self.client.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=arns.account(invocation.arn))
-        params: dict[str, Any] = {"QueueUrl": url["QueueUrl"], "MessageBody": invocation.payload}
+        params: dict[str, Any] = {"QueueUrl": self.url(invocation.arn), "MessageBody": invocation.payload}
         if name.endswith(".fifo"):
             params["MessageGroupId"] = invocation.target.get("SqsParameters", {}).get("MessageGroupId")
             params["MessageDeduplicationId"] = str(invocation.event.get("id", ""))[:128]
@@ -286,11 +290,8 @@ class Invokers:
         sqs = self._by_service.get("sqs")
         if not isinstance(sqs, SqsInvoker):
             raise DeliveryFailure("NO_RESOURCE", f"No SQS client for dead-letter queue {queue_arn}.", False)
-        url = sqs.client.get_queue_url(
-            QueueName=arns.resource(queue_arn), QueueOwnerAWSAccountId=arns.account(queue_arn)
-        )
         sqs.client.send_message(
-            QueueUrl=url["QueueUrl"],
+            QueueUrl=sqs.url(queue_arn),
             MessageBody=body,
             MessageAttributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()},
         )

@@ -14,8 +14,9 @@ from typing import Any
 
 from .arns import rule_arn
 from .errors import ValidationError
+from .firing import FireTimes
 from .patterns import CompiledPattern, compile_pattern
-from .schedule import Schedule, parse_rule_schedule
+from .schedule import parse_rule_schedule
 from .targets import Target
 from .timers import Timer
 
@@ -29,11 +30,10 @@ class Rule:
     bus: str
     account: str
     state: str
-    created: datetime
     event_pattern: str | None = None
     pattern: CompiledPattern | None = None
     schedule_expression: str | None = None
-    schedule: Schedule | None = None
+    fire_times: FireTimes | None = None  # a scheduled rule's; rates count from the rule's creation
     description: str | None = None
     role_arn: str | None = None
     targets: dict[str, Target] = field(default_factory=dict)
@@ -65,17 +65,17 @@ def build_rule(request: Mapping[str, Any], bus: str, region: str, account: str, 
     if not pattern_text and not expression:
         raise ValidationError("Parameter(s) EventPattern or ScheduleExpression must be specified.")
     name = request["Name"]
+    schedule = parse_rule_schedule(expression, bus) if expression else None
     return Rule(
         name=name,
         arn=rule_arn(region, account, bus, name),
         bus=bus,
         account=account,
         state=request.get("State") or ENABLED,
-        created=now,
         event_pattern=pattern_text or None,
         pattern=compile_pattern(pattern_text) if pattern_text else None,
         schedule_expression=expression or None,
-        schedule=parse_rule_schedule(expression, bus) if expression else None,
+        fire_times=FireTimes(schedule, anchor=now) if schedule else None,
         description=request.get("Description"),
         role_arn=request.get("RoleArn"),
     )

@@ -24,8 +24,9 @@ from typing import Any
 from .delivery import Deliverer, Invocation, RetryPolicy
 from .envelope import as_datetime, format_time
 from .errors import ConflictError, ResourceNotFoundError, ValidationError
+from .firing import FireTimes
 from .paging import page
-from .schedule import AtSchedule, RateSchedule, Schedule, next_fire_times, parse_scheduler_schedule
+from .schedule import AtSchedule, next_fire_times, parse_scheduler_schedule
 from .service import DEFAULT_ACCOUNT, DEFAULT_REGION
 from .shapes import operation
 from .timers import Timer, Timers
@@ -37,7 +38,8 @@ _CONTEXT = ("schedule-arn", "scheduled-time", "execution-id", "attempt-number")
 @dataclass(eq=False)
 class _Schedule:
     spec: dict[str, Any]  # what GetSchedule returns (without the times)
-    parsed: Schedule
+    once: bool  # an at() schedule: StartDate does not move it
+    fire_times: FireTimes
     created: datetime
     modified: datetime
     timer: Timer | None = field(default=None)
@@ -68,11 +70,16 @@ class Scheduler:
         self._ids = ids or (lambda: str(uuid.uuid4()))
         self._schedules: dict[tuple[str, str], _Schedule] = {}
 
-    def _key(self, request: Mapping[str, Any]) -> tuple[str, str]:
-        group = request.get("GroupName") or DEFAULT_GROUP
+    @staticmethod
+    def _group(name: str | None) -> str:
+        """Only the default schedule group exists here (CreateScheduleGroup is not implemented)."""
+        group = name or DEFAULT_GROUP
         if group != DEFAULT_GROUP:
             raise ResourceNotFoundError(f"Schedule group {group} does not exist.")
-        return group, request["Name"]
+        return group
+
+    def _key(self, request: Mapping[str, Any]) -> tuple[str, str]:
+        return self._group(request.get("GroupName")), request["Name"]
 
     def _get(self, request: Mapping[str, Any]) -> _Schedule:
         schedule = self._schedules.get(self._key(request))
@@ -111,7 +118,9 @@ class Scheduler:
         for key in ("StartDate", "EndDate"):
             if request.get(key) is not None:
                 spec[key] = as_datetime(request[key])
-        return _Schedule(spec, parsed, created, self.timers.now())
+        anchor = spec.get("StartDate", created)
+        fire_times = FireTimes(parsed, timezone=timezone, anchor=anchor)
+        return _Schedule(spec, isinstance(parsed, AtSchedule), fire_times, created, self.timers.now())
 
     # -- API -----------------------------------------------------------------------------
     @operation("CreateSchedule", "scheduler")
@@ -131,9 +140,8 @@ class Scheduler:
 
     @operation("ListSchedules", "scheduler")
     def list_schedules(self, **request: Any) -> dict[str, Any]:
-        group = request.get("GroupName")
-        if group is not None:
-            self._key({"GroupName": group, "Name": ""})
+        if request.get("GroupName") is not None:
+            self._group(request["GroupName"])
         prefix, state = request.get("NamePrefix") or "", request.get("State")
         summaries = [
             {
@@ -175,13 +183,12 @@ class Scheduler:
         """The next nominal fire time after ``after`` inside [StartDate, EndDate], or None."""
         spec = schedule.spec
         start, end = spec.get("StartDate"), spec.get("EndDate")
-        if start is not None and not isinstance(schedule.parsed, AtSchedule) and after < start:
+        if start is not None and not schedule.once and after < start:
             after = start - timedelta(microseconds=1)
-        anchor = (start or schedule.created) if isinstance(schedule.parsed, RateSchedule) else None
-        times = next_fire_times(schedule.parsed, after, timezone=spec["ScheduleExpressionTimezone"], anchor=anchor)
-        if not times or (end is not None and times[0] >= end):  # EndDate: "before which" it may fire
+        due = schedule.fire_times.next_after(after)
+        if due is None or (end is not None and due >= end):  # EndDate: "before which" it may fire
             return None
-        return times[0]
+        return due
 
     def _arm(self, schedule: _Schedule, after: datetime) -> None:
         if schedule.spec["State"] != "ENABLED":

@@ -29,7 +29,6 @@ from .invokers import Invokers
 from .paging import page
 from .patterns import test_event_pattern
 from .rules import DISABLED, ENABLED, Rule, build_rule
-from .schedule import RateSchedule, next_fire_times
 from .shapes import operation
 from .targets import TARGETS_PER_RULE, parse_target
 from .timers import Timers
@@ -81,9 +80,8 @@ class EventBridge:
 
     # -- event buses -------------------------------------------------------------------
     def _add_bus(self, name: str, description: str | None) -> EventBus:
-        bus = EventBus(name, arns.events_arn(self.region, self.account, f"event-bus/{name}"), self.timers.now())
-        bus.description = description
-        self.buses[name] = bus
+        arn = arns.events_arn(self.region, self.account, f"event-bus/{name}")
+        bus = self.buses[name] = EventBus(name, arn, self.timers.now(), description)
         return bus
 
     def _bus(self, name_or_arn: str | None) -> EventBus:
@@ -95,6 +93,7 @@ class EventBridge:
 
     @operation("CreateEventBus")
     def create_event_bus(self, **request: Any) -> dict[str, Any]:
+        """A custom bus; partner buses (EventSourceName) are refused as having no event source."""
         name = request["Name"]
         if request.get("EventSourceName"):
             raise ResourceNotFoundError(f"Event source {request['EventSourceName']} does not exist.")
@@ -102,7 +101,7 @@ class EventBridge:
             raise ValidationError("Event bus name must not contain '/'.")
         if name in self.buses:
             raise ResourceAlreadyExistsError(f"Event bus {name} already exists.")
-        if len(self.buses) > BUSES_PER_ACCOUNT:
+        if len(self.buses) >= BUSES_PER_ACCOUNT:  # the default bus counts
             raise LimitExceededError(LIMIT_EXCEEDED)
         bus = self._add_bus(name, request.get("Description"))
         return {k: v for k, v in {"EventBusArn": bus.arn, "Description": bus.description}.items() if v}
@@ -120,6 +119,7 @@ class EventBridge:
 
     @operation("DeleteEventBus")
     def delete_event_bus(self, **request: Any) -> dict[str, Any]:
+        """Deletes a custom bus and its rules; a bus that does not exist is no error (as on AWS)."""
         name = request["Name"]
         if name == arns.DEFAULT_BUS:
             raise ValidationError("Cannot delete event bus default.")
@@ -138,6 +138,7 @@ class EventBridge:
 
     @operation("PutRule")
     def put_rule(self, **request: Any) -> dict[str, Any]:
+        """Creates or wholly replaces a rule (omitted fields are cleared, targets kept) and (re)arms its schedule."""
         name = arns.bus_name(request.get("EventBusName"))
         rule = build_rule(request, name, self.region, self.account, self.timers.now())
         bus = self._bus(name)
@@ -165,6 +166,7 @@ class EventBridge:
 
     @operation("DeleteRule")
     def delete_rule(self, **request: Any) -> dict[str, Any]:
+        """Refused while the rule has targets unless Force; a rule that does not exist is no error."""
         bus = self.buses.get(arns.bus_name(request.get("EventBusName")))
         rule = bus.rules.get(request["Name"]) if bus else None
         if rule is None:
@@ -192,6 +194,7 @@ class EventBridge:
     # -- targets -----------------------------------------------------------------------
     @operation("PutTargets")
     def put_targets(self, **request: Any) -> dict[str, Any]:
+        """Adds or replaces targets by Id; AWS's 5-targets-per-rule quota applies to the result."""
         _, rule = self._rule(request["Rule"], request.get("EventBusName"))
         targets = [parse_target(spec) for spec in request["Targets"]]
         if len(rule.targets.keys() | {t.id for t in targets}) > TARGETS_PER_RULE:
@@ -202,6 +205,7 @@ class EventBridge:
 
     @operation("RemoveTargets")
     def remove_targets(self, **request: Any) -> dict[str, Any]:
+        """Ids that are not targets of the rule are ignored, as AWS does."""
         _, rule = self._rule(request["Rule"], request.get("EventBusName"))
         for target_id in request["Ids"]:
             rule.targets.pop(target_id, None)
@@ -217,6 +221,10 @@ class EventBridge:
     # -- events ------------------------------------------------------------------------
     @operation("PutEvents")
     def put_events(self, **request: Any) -> dict[str, Any]:
+        """Builds each valid entry's event, archives it and delivers it to the matching rules' targets.
+
+        Bad entries fail in place; the first delivery attempt runs now and retries wait on the clock.
+        """
         entries = request["Entries"]
         check_size(entries, self._size_limit)
         results: list[dict[str, Any]] = []
@@ -265,8 +273,9 @@ class EventBridge:
 
     def _deliver(self, rule: Rule, event: dict[str, Any]) -> None:
         context = DeliveryContext(rule.arn, rule.name, format_time(self.timers.now()))
-        body = json.dumps(event)
-        for target in list(rule.targets.values()):
+        targets = list(rule.targets.values())
+        body = json.dumps(event) if any(t.dead_letter_arn for t in targets) else ""  # the dead-letter message
+        for target in targets:
             self.deliverer.deliver(
                 target.invocation(event, context),
                 target.retry,
@@ -281,12 +290,11 @@ class EventBridge:
         if rule.timer is not None:
             rule.timer.cancel()
             rule.timer = None
-        if rule.schedule is None or not rule.enabled:
+        if rule.fire_times is None or not rule.enabled:
             return
-        anchor = rule.created if isinstance(rule.schedule, RateSchedule) else None
-        due = next_fire_times(rule.schedule, self.timers.now(), anchor=anchor)
-        if due:
-            rule.timer = self.timers.call_at(due[0], lambda: self._fire_schedule(rule))
+        due = rule.fire_times.next_after(self.timers.now())
+        if due is not None:
+            rule.timer = self.timers.call_at(due, lambda: self._fire_schedule(rule))
 
     def _fire_schedule(self, rule: Rule) -> None:
         rule.timer = None
@@ -320,6 +328,7 @@ class EventBridge:
 
     @operation("StartReplay")
     def start_replay(self, **request: Any) -> dict[str, Any]:
+        """Starts replaying asynchronously (State STARTING); the replay advances as the clock runs."""
         return self.archives.start_replay(request)
 
     @operation("DescribeReplay")

@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 import botocore.session
-from botocore.model import ListShape, MapShape, Shape, StructureShape
+from botocore.model import ListShape, Shape, StructureShape
 
 from .errors import EventBridgeError, ValidationError
 
@@ -40,14 +40,20 @@ def _camel(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
-def _java_text(value: Any) -> str:
-    """A value as the Java service prints it inside the message."""
+def _java_text(value: Any, shape: Shape) -> str:
+    """A value as AWS's Java service prints it in the message: structures as ``Shape(member=value, ...)``."""
+    if isinstance(shape, StructureShape) and isinstance(value, Mapping):
+        members = ", ".join(
+            f"{_camel(name)}={'null' if value.get(name) is None else _java_text(value[name], member)}"
+            for name, member in shape.members.items()
+        )
+        return f"{shape.name}({members})"
+    if isinstance(shape, ListShape) and isinstance(value, list):
+        return "[" + ", ".join(_java_text(v, shape.member) for v in value) + "]"
     if isinstance(value, bool):
         return str(value).lower()
-    if isinstance(value, list):
-        return "[" + ", ".join(_java_text(v) for v in value) + "]"
     if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k}={_java_text(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{k}={v}" for k, v in value.items()) + "}"
     return str(value)
 
 
@@ -64,43 +70,40 @@ def _check(shape: Shape, value: Any, path: str, errors: list[str]) -> None:
                 sub = f"{path}.{_camel(member)}" if path else _camel(member)
                 _check(member_shape, value[member], sub, errors)
         return
+    broken: list[str] = []
     if isinstance(shape, ListShape):
         if not isinstance(value, list):
             raise EventBridgeError(f"Expected a list at '{path}'.", "SerializationException")
-        _length(len(value), meta, value, path, errors)
+        broken += _length(len(value), meta)
         for i, item in enumerate(value, 1):
             _check(shape.member, item, f"{path}.{i}.member", errors)
-        return
-    if isinstance(shape, MapShape) or shape.type_name in ("timestamp", "blob"):
-        return
-    if shape.type_name == "string":
+    elif shape.type_name == "string":
         if not isinstance(value, str):
             raise EventBridgeError(f"Expected a string at '{path}'.", "SerializationException")
         if "enum" in meta and value not in meta["enum"]:
-            errors.append(_fail(value, path, f"Member must satisfy enum value set: [{', '.join(meta['enum'])}]"))
-            return
-        _length(len(value), meta, value, path, errors)
-        regex = _regex(meta["pattern"]) if "pattern" in meta else None
-        if regex is not None and not regex.fullmatch(value):
-            errors.append(_fail(value, path, f"Member must satisfy regular expression pattern: {meta['pattern']}"))
+            broken.append(f"Member must satisfy enum value set: [{', '.join(meta['enum'])}]")
+        else:
+            broken += _length(len(value), meta)
+            regex = _regex(meta["pattern"]) if "pattern" in meta else None
+            if regex is not None and not regex.fullmatch(value):
+                broken.append(f"Member must satisfy regular expression pattern: {meta['pattern']}")
     elif shape.type_name in ("integer", "long"):
         if isinstance(value, bool) or not isinstance(value, int):
             raise EventBridgeError(f"Expected a number at '{path}'.", "SerializationException")
         if "min" in meta and value < meta["min"]:
-            errors.append(_fail(value, path, f"Member must have value greater than or equal to {meta['min']}"))
+            broken.append(f"Member must have value greater than or equal to {meta['min']}")
         if "max" in meta and value > meta["max"]:
-            errors.append(_fail(value, path, f"Member must have value less than or equal to {meta['max']}"))
+            broken.append(f"Member must have value less than or equal to {meta['max']}")
+    for constraint in broken:
+        errors.append(f"Value '{_java_text(value, shape)}' at '{path}' failed to satisfy constraint: {constraint}")
 
 
-def _length(size: int, meta: Mapping[str, Any], value: Any, path: str, errors: list[str]) -> None:
+def _length(size: int, meta: Mapping[str, Any]) -> list[str]:
     if "min" in meta and size < meta["min"]:
-        errors.append(_fail(value, path, f"Member must have length greater than or equal to {meta['min']}"))
+        return [f"Member must have length greater than or equal to {meta['min']}"]
     if "max" in meta and size > meta["max"]:
-        errors.append(_fail(value, path, f"Member must have length less than or equal to {meta['max']}"))
-
-
-def _fail(value: Any, path: str, constraint: str) -> str:
-    return f"Value '{_java_text(value)}' at '{path}' failed to satisfy constraint: {constraint}"
+        return [f"Member must have length less than or equal to {meta['max']}"]
+    return []
 
 
 def _null(path: str) -> str:

@@ -140,29 +140,51 @@ def test_replay_errors():
     window = {"EventStartTime": START, "EventEndTime": datetime(2027, 1, 1, tzinfo=UTC)}
     other_bus = f"arn:aws:events:us-east-1:{ACCOUNT}:event-bus/other"
     cases = [
-        ({"EventSourceArn": ARCHIVE_ARN, "Destination": {"Arn": other_bus}}, ("ValidationException", "Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted.")),  # noqa: E501
-        ({"EventSourceArn": ARCHIVE_ARN + "x", "Destination": {"Arn": BUS_ARN}}, ("ValidationException", "Parameter EventSourceArn is not valid. Reason: Archive ordersx does not exist.")),  # noqa: E501
-        ({"EventSourceArn": ARCHIVE_ARN, "Destination": {"Arn": FUNCTION_ARN}}, ("ValidationException", "Parameter Destination.Arn is not valid. Reason: Must contain an event bus ARN.")),  # noqa: E501
+        (
+            {"EventSourceArn": ARCHIVE_ARN, "Destination": {"Arn": other_bus}},
+            (
+                "ValidationException",
+                "Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted.",
+            ),
+        ),
+        (
+            {"EventSourceArn": ARCHIVE_ARN + "x", "Destination": {"Arn": BUS_ARN}},
+            ("ValidationException", "Parameter EventSourceArn is not valid. Reason: Archive ordersx does not exist."),
+        ),
+        (
+            {"EventSourceArn": ARCHIVE_ARN, "Destination": {"Arn": FUNCTION_ARN}},
+            ("ValidationException", "Parameter Destination.Arn is not valid. Reason: Must contain an event bus ARN."),
+        ),
     ]
     for request, expected in cases:
         assert error_of(eb.start_replay, ReplayName="r", **window, **request) == expected
     backwards = {"EventStartTime": window["EventEndTime"], "EventEndTime": START}
-    assert error_of(eb.start_replay, ReplayName="r", EventSourceArn=ARCHIVE_ARN, Destination={"Arn": BUS_ARN}, **backwards) == (  # noqa: E501
+    assert error_of(
+        eb.start_replay, ReplayName="r", EventSourceArn=ARCHIVE_ARN, Destination={"Arn": BUS_ARN}, **backwards
+    ) == (
         "ValidationException",
         "Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.",
     )
     eb.start_replay(ReplayName="r", EventSourceArn=ARCHIVE_ARN, Destination={"Arn": BUS_ARN}, **window)
-    assert error_of(eb.start_replay, ReplayName="r", EventSourceArn=ARCHIVE_ARN, Destination={"Arn": BUS_ARN}, **window) == (  # noqa: E501
+    assert error_of(
+        eb.start_replay, ReplayName="r", EventSourceArn=ARCHIVE_ARN, Destination={"Arn": BUS_ARN}, **window
+    ) == (
         "ResourceAlreadyExistsException",
         "Replay r already exists.",
     )
-    assert error_of(eb.describe_replay, ReplayName="nope") == ("ResourceNotFoundException", "Replay nope does not exist.")
+    assert error_of(eb.describe_replay, ReplayName="nope") == (
+        "ResourceNotFoundException",
+        "Replay nope does not exist.",
+    )
 
 
 def test_archive_replayed_into_rule_that_starts_a_state_machine():
     """The issue's end-to-end case, with the real local engine behind StartExecution."""
     machine = StateMachine(
-        {"StartAt": "Double", "States": {"Double": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, $.n)"}, "End": True}}},  # noqa: E501
+        {
+            "StartAt": "Double",
+            "States": {"Double": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, $.n)"}, "End": True}},
+        },
         name="doubler",
     )
     outputs = []

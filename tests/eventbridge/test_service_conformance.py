@@ -51,7 +51,9 @@ def test_case_through_the_service(path: Path) -> None:
     )
     bus = context["event_bus_name"]
     eb.create_event_bus(Name=bus)
-    rule_arn = eb.put_rule(Name=context["rule_name"], EventBusName=bus, EventPattern=json.dumps(case["rule"]["event_pattern"]))  # noqa: E501
+    rule_arn = eb.put_rule(
+        Name=context["rule_name"], EventBusName=bus, EventPattern=json.dumps(case["rule"]["event_pattern"])
+    )
     assert rule_arn["RuleArn"] == context["rule_arn"]
     target = {**case["target"], "Arn": f"arn:aws:lambda:{context['region']}:{context['account']}:function:f"}
     if case["expected"] == "error":

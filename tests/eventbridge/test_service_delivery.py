@@ -38,8 +38,10 @@ def queue(name, **attributes):
 
 
 def receive(url):
-    return client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get(
-        "Messages", []
+    return (
+        client("sqs")
+        .receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
+        .get("Messages", [])
     )
 
 
@@ -158,7 +160,11 @@ def test_api_destination_over_loopback_http():
         arn = f"arn:aws:events:us-east-1:{ACCOUNT}:api-destination/hook/abc"
         endpoint = f"http://127.0.0.1:{server.server_port}/orders/*"
         invokers = Invokers(api_destinations={arn: {"InvocationEndpoint": endpoint, "HttpMethod": "POST"}})
-        http = {"PathParameterValues": ["o-1"], "HeaderParameters": {"X-Team": "ml"}, "QueryStringParameters": {"v": "2"}}
+        http = {
+            "PathParameterValues": ["o-1"],
+            "HeaderParameters": {"X-Team": "ml"},
+            "QueryStringParameters": {"v": "2"},
+        }
         eb = bridge_to({"Id": "h", "Arn": arn, "HttpParameters": http}, invokers)
         eb.put_events(Entries=[ENTRY])
     finally:

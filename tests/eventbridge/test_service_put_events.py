@@ -64,9 +64,18 @@ def test_time_defaults_to_the_clock():
 @pytest.mark.parametrize(
     ("entry", "error"),
     [
-        ({"DetailType": "d", "Detail": "{}"}, ("InvalidArgument", "Parameter Source is not valid. Reason: Source is a required argument.")),  # noqa: E501
-        ({"Source": "s", "Detail": "{}"}, ("InvalidArgument", "Parameter DetailType is not valid. Reason: DetailType is a required argument.")),  # noqa: E501
-        ({"Source": "s", "DetailType": "d"}, ("InvalidArgument", "Parameter Detail is not valid. Reason: Detail is a required argument.")),  # noqa: E501
+        (
+            {"DetailType": "d", "Detail": "{}"},
+            ("InvalidArgument", "Parameter Source is not valid. Reason: Source is a required argument."),
+        ),
+        (
+            {"Source": "s", "Detail": "{}"},
+            ("InvalidArgument", "Parameter DetailType is not valid. Reason: DetailType is a required argument."),
+        ),
+        (
+            {"Source": "s", "DetailType": "d"},
+            ("InvalidArgument", "Parameter Detail is not valid. Reason: Detail is a required argument."),
+        ),
         ({"Source": "s", "DetailType": "d", "Detail": "{nope"}, ("MalformedDetail", "Detail is malformed.")),
         ({"Source": "s", "DetailType": "d", "Detail": "[1]"}, ("MalformedDetail", "Detail is malformed.")),
     ],
@@ -88,8 +97,13 @@ def test_request_limits():
     with pytest.raises(EventBridgeError) as info:
         eb.put_events(Entries=[entry] * 11)
     assert info.value.code == "ValidationException"
-    assert info.value.message.startswith("1 validation error detected: Value '[{Source=s, DetailType=d, Detail={}}")
-    assert info.value.message.endswith("at 'entries' failed to satisfy constraint: Member must have length less than or equal to 10")  # noqa: E501
+    assert info.value.message.startswith(
+        "1 validation error detected: Value '[PutEventsRequestEntry(time=null, source=s, resources=null, "
+        "detailType=d, detail={}, eventBusName=null, traceHeader=null), PutEventsRequestEntry("
+    )
+    assert info.value.message.endswith(
+        "at 'entries' failed to satisfy constraint: Member must have length less than or equal to 10"
+    )
     big = {"Source": "s", "DetailType": "d", "Detail": json.dumps({"x": "y" * (256 * 1024)})}
     with pytest.raises(EventBridgeError) as info:
         eb.put_events(Entries=[big])
@@ -126,7 +140,10 @@ def test_input_transformer_reaches_target():
     received: list = []
     eb = make_bridge(collecting(received))
     eb.put_rule(Name="r", EventPattern=json.dumps({"source": ["shop"]}))
-    transformer = {"InputPathsMap": {"id": "$.detail.id"}, "InputTemplate": '{"order": <id>, "rule": "<aws.events.rule-name>"}'}  # noqa: E501
+    transformer = {
+        "InputPathsMap": {"id": "$.detail.id"},
+        "InputTemplate": '{"order": <id>, "rule": "<aws.events.rule-name>"}',
+    }
     eb.put_targets(Rule="r", Targets=[{"Id": "t", "Arn": FUNCTION_ARN, "InputTransformer": transformer}])
     eb.put_events(Entries=[{"Source": "shop", "DetailType": "d", "Detail": '{"id": "o-1"}'}])
     assert received == [{"order": "o-1", "rule": "r"}]

@@ -72,11 +72,20 @@ def test_scheduler_cron_across_dst_in_time_zone():
         ScheduleExpression="cron(30 8 * * ? *)",
         ScheduleExpressionTimezone="America/New_York",
         FlexibleTimeWindow=WINDOW_OFF,
-        Target={"Arn": FUNCTION_ARN, "RoleArn": "arn:aws:iam::123456789012:role/scheduler", "Input": '{"at": "<aws.scheduler.scheduled-time>"}'},  # noqa: E501
+        Target={
+            "Arn": FUNCTION_ARN,
+            "RoleArn": "arn:aws:iam::123456789012:role/scheduler",
+            "Input": '{"at": "<aws.scheduler.scheduled-time>"}',
+        },
     )
     eb.timers.advance(10 * 86400)
     times = [e["at"] for e in received]
-    assert times[5:9] == ["2026-03-06T13:30:00Z", "2026-03-07T13:30:00Z", "2026-03-08T12:30:00Z", "2026-03-09T12:30:00Z"]
+    assert times[5:9] == [
+        "2026-03-06T13:30:00Z",
+        "2026-03-07T13:30:00Z",
+        "2026-03-08T12:30:00Z",
+        "2026-03-09T12:30:00Z",
+    ]
 
 
 def test_one_time_schedule_fires_once_and_deletes_itself():
@@ -101,7 +110,7 @@ def test_one_time_schedule_fires_once_and_deletes_itself():
 
 def test_start_end_dates_and_flexible_window_are_deterministic():
     def run(seed):
-        eb, _, received = scheduled()
+        eb, _, _received = scheduled()
         scheduler = Scheduler(eb.deliverer, timers=eb.timers, rng=random.Random(seed), ids=counter("exec"))
         scheduler.create_schedule(
             Name="hourly",
@@ -142,26 +151,41 @@ def test_a_year_of_hourly_schedules_in_well_under_a_second():
 def test_scheduler_crud_and_errors():
     _, scheduler, _ = scheduled()
     target = {"Arn": FUNCTION_ARN, "RoleArn": "arn:aws:iam::123456789012:role/scheduler"}
-    arn = scheduler.create_schedule(Name="a", ScheduleExpression="rate(1 day)", FlexibleTimeWindow=WINDOW_OFF, Target=target)  # noqa: E501
+    arn = scheduler.create_schedule(
+        Name="a", ScheduleExpression="rate(1 day)", FlexibleTimeWindow=WINDOW_OFF, Target=target
+    )
     assert arn == {"ScheduleArn": f"arn:aws:scheduler:us-east-1:{ACCOUNT}:schedule/default/a"}
-    scheduler.create_schedule(Name="b", ScheduleExpression="rate(1 day)", FlexibleTimeWindow=WINDOW_OFF, Target=target, State="DISABLED")  # noqa: E501
+    scheduler.create_schedule(
+        Name="b", ScheduleExpression="rate(1 day)", FlexibleTimeWindow=WINDOW_OFF, Target=target, State="DISABLED"
+    )
     listed = scheduler.list_schedules(State="ENABLED")["Schedules"]
     assert [(s["Name"], s["Target"]) for s in listed] == [("a", {"Arn": FUNCTION_ARN})]
-    scheduler.update_schedule(Name="a", ScheduleExpression="rate(2 days)", FlexibleTimeWindow=WINDOW_OFF, Target=target)  # noqa: E501
+    scheduler.update_schedule(Name="a", ScheduleExpression="rate(2 days)", FlexibleTimeWindow=WINDOW_OFF, Target=target)
     assert scheduler.get_schedule(Name="a")["ScheduleExpression"] == "rate(2 days)"
     scheduler.delete_schedule(Name="a")
     cases = [
         (dict(Name="b", ScheduleExpression="rate(1 day)"), ("ConflictException", "Schedule b already exists.")),
-        (dict(Name="c", ScheduleExpression="every day"), ("ValidationException", "Invalid Schedule Expression every day.")),  # noqa: E501
-        (dict(Name="c", ScheduleExpression="rate(1 day)", GroupName="g"), ("ResourceNotFoundException", "Schedule group g does not exist.")),  # noqa: E501
-        (dict(Name="c", ScheduleExpression="rate(1 day)", ScheduleExpressionTimezone="Mars/Base"), ("ValidationException", "Invalid ScheduleExpressionTimezone Mars/Base.")),  # noqa: E501
+        (
+            dict(Name="c", ScheduleExpression="every day"),
+            ("ValidationException", "Invalid Schedule Expression every day."),
+        ),
+        (
+            dict(Name="c", ScheduleExpression="rate(1 day)", GroupName="g"),
+            ("ResourceNotFoundException", "Schedule group g does not exist."),
+        ),
+        (
+            dict(Name="c", ScheduleExpression="rate(1 day)", ScheduleExpressionTimezone="Mars/Base"),
+            ("ValidationException", "Invalid ScheduleExpressionTimezone Mars/Base."),
+        ),
     ]
     for request, expected in cases:
         with pytest.raises(EventBridgeError) as info:
             scheduler.create_schedule(FlexibleTimeWindow=WINDOW_OFF, Target=target, **request)
         assert (info.value.code, info.value.message) == expected
     with pytest.raises(EventBridgeError) as info:
-        scheduler.create_schedule(Name="c", ScheduleExpression="rate(1 day)", FlexibleTimeWindow={"Mode": "SOMETIMES"}, Target=target)  # noqa: E501
+        scheduler.create_schedule(
+            Name="c", ScheduleExpression="rate(1 day)", FlexibleTimeWindow={"Mode": "SOMETIMES"}, Target=target
+        )
     assert info.value.message == (
         "1 validation error detected: Value 'SOMETIMES' at 'flexibleTimeWindow.mode' failed to satisfy "
         "constraint: Member must satisfy enum value set: [OFF, FLEXIBLE]"
