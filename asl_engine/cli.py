@@ -1,4 +1,5 @@
-"""The ``asl`` command: ``asl run`` executes a definition, ``asl validate`` checks definitions.
+"""The ``asl`` command: ``asl run`` executes a definition, ``asl validate`` checks definitions,
+``asl serve`` serves the Step Functions API.
 
 Exit codes are distinct so scripts can tell what went wrong: 0 the execution
 succeeded (or every definition is valid), 1 the execution failed, timed out
@@ -14,6 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from asl_engine.errors import InvalidDefinition
+from asl_engine.integrations.clients import ClientFactory
+from asl_engine.integrations.registry import Resources
 from asl_engine.runtime.clock import RealClock, VirtualClock
 from asl_engine.runtime.history import dumps
 from asl_engine.state_machine import InvalidExecutionInput, StateMachine, parse_input
@@ -42,6 +45,16 @@ def _resources(specs: list[str]) -> dict[str, str]:
     return out
 
 
+def _run_resources(args: argparse.Namespace) -> Resources:
+    """One switch for every AWS call of the run (--aws, --endpoint-url), SAM functions, --resource bindings."""
+    clients = ClientFactory("endpoint" if args.endpoint_url else args.aws, endpoint_url=args.endpoint_url)
+    resources = Resources.from_template(args.template, clients=clients) if args.template \
+        else Resources(clients=clients)
+    for key, target in _resources(args.resource).items():
+        resources.register(key, target)
+    return resources
+
+
 def _print_diagnostics(label: str, diagnostics: list) -> None:
     for d in diagnostics:
         print(f"{label}: {d.severity} {d.code} at {d.location or '/'}: {d.message}", file=sys.stderr)
@@ -62,8 +75,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"asl run: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        resources = _resources(args.resource)
-    except argparse.ArgumentTypeError as e:
+        resources = _run_resources(args)
+    except (argparse.ArgumentTypeError, ValueError, OSError) as e:
         print(f"asl run: {e}", file=sys.stderr)
         return EXIT_USAGE
     clock = VirtualClock(datetime.fromisoformat(args.start_time) if args.start_time else None) \
@@ -98,6 +111,27 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return worst
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from asl_engine.server import ServeOptions, serve
+    from asl_engine.store import StoreError
+
+    try:
+        resources = _resources(args.resource)
+    except argparse.ArgumentTypeError as e:
+        print(f"asl serve: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    options = ServeOptions(host=args.host, port=args.port, db=args.db, virtual_clock=args.virtual_clock,
+                           start_time=datetime.fromisoformat(args.start_time) if args.start_time else None,
+                           retention_days=args.retention_days, seed=args.seed, moto=not args.no_moto,
+                           resources=resources)
+    try:
+        serve(options)
+    except StoreError as e:
+        print(f"asl serve: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="asl", description="Run and validate Amazon States Language "
                                                              "state machines locally, as AWS does.")
@@ -115,11 +149,30 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--resource", action="append", default=[], metavar="ARN=module:function",
                      help="bind a Task resource (or Lambda function name/ARN) to a local Python handler; repeatable")
     run.add_argument("--no-payload-limit", action="store_true", help="lift the 256 KiB state payload quota")
+    run.add_argument("--aws", choices=("moto", "aws"), default="moto",
+                     help="where AWS calls go: moto in-process (default, no account) or AWS (credential chain)")
+    run.add_argument("--endpoint-url", help="send every AWS call to this endpoint (LocalStack, sam local, ...)")
+    run.add_argument("--template", help="a SAM template.yaml whose Python functions answer Lambda tasks")
     run.set_defaults(func=cmd_run)
     validate = sub.add_parser("validate", help="check definitions as ValidateStateMachineDefinition does")
     validate.add_argument("files", nargs="+")
     validate.add_argument("--json", action="store_true", help="print AWS-shaped JSON results")
     validate.set_defaults(func=cmd_validate)
+    serve = sub.add_parser("serve", help="serve the Step Functions API (and moto for other AWS services)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8083, help="default 8083, as Step Functions Local; 0 picks one")
+    serve.add_argument("--db", default=".asl/state.db", help="SQLite store (default .asl/state.db); :memory: "
+                                                             "keeps nothing")
+    serve.add_argument("--virtual-clock", action="store_true",
+                       help="time moves as real time plus what POST /_asl/clock/advance adds")
+    serve.add_argument("--start-time", help="with --virtual-clock: the simulated time now (ISO 8601)")
+    serve.add_argument("--retention-days", type=float, default=90.0,
+                       help="forget closed executions after this long (default 90, as AWS)")
+    serve.add_argument("--seed", type=int, help="make ids and alias routing reproducible")
+    serve.add_argument("--no-moto", action="store_true", help="answer Step Functions only, no other services")
+    serve.add_argument("--resource", action="append", default=[], metavar="ARN=module:function",
+                       help="bind a Task resource (or Lambda function name/ARN) to a local Python handler")
+    serve.set_defaults(func=cmd_serve)
     return parser
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -79,14 +78,9 @@ class StateMachine:
         returns the execution as it is then (status RUNNING if unfinished).
         """
         clock = clock or RealClock()
-        loop = clock.new_loop()
-        try:
-            return loop.run_until_complete(self.run_async(input, name, clock, resources, services=services,
-                                                          payload_limit=payload_limit,
-                                                          history_limit=history_limit, run_for=run_for))
-        finally:
-            _cancel_leftovers(loop)
-            loop.close()
+        return clock.run(self.run_async(input, name, clock, resources, services=services,
+                                        payload_limit=payload_limit, history_limit=history_limit,
+                                        run_for=run_for))
 
     async def run_async(self, input: Any = None, name: str | None = None, clock: Clock | None = None,
                         resources: Resources | Mapping[str, Any] | None = None, *,
@@ -132,12 +126,3 @@ def parse_input(text: str) -> Any:
     except json.JSONDecodeError as e:
         raise InvalidExecutionInput(f"Invalid execution input: {e.msg} at line {e.lineno}, column {e.colno}") \
             from None
-
-
-def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
-    """End tasks a handler left behind (a callback it scheduled), so the loop closes cleanly."""
-    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-    for task in pending:
-        task.cancel()
-    if pending:
-        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))

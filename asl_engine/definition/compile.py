@@ -12,6 +12,8 @@ from typing import Any
 
 from asl_engine.definition import model as m
 from asl_engine.integrations.arns import parse_resource
+from asl_engine.integrations.item_reader import ItemReader
+from asl_engine.integrations.result_writer import ResultWriter
 from asl_engine.query.jsonpath import compile_path, compile_reference_path
 from asl_engine.query.payload import compile_payload
 from asl_engine.runtime.dataflow import JsonPathIO
@@ -139,7 +141,9 @@ def _compile_map(name: str, state: m.MapState, io: Any, root: m.StateMachineMode
     if state.item_batcher is not None:
         b = state.item_batcher
         batch_input = compile_payload(b.batch_input, "BatchInput") if b.batch_input is not None else None
-        batcher = batch_items(b.max_items_per_batch, b.max_input_bytes_per_batch, batch_input)
+        batcher = batch_items(*_dynamic(b.max_items_per_batch, b.max_items_per_batch_path, "MaxItemsPerBatch", jsonata),
+                              *_dynamic(b.max_input_bytes_per_batch, b.max_input_bytes_per_batch_path,
+                                        "MaxInputBytesPerBatch", jsonata), batch_input)
     max_concurrency, max_concurrency_path = _dynamic(state.max_concurrency, state.max_concurrency_path,
                                                      "MaxConcurrency", jsonata)
     count, count_path = _dynamic(state.tolerated_failure_count, state.tolerated_failure_count_path,
@@ -166,6 +170,8 @@ def _compile_map(name: str, state: m.MapState, io: Any, root: m.StateMachineMode
         tolerated_percentage_path=percentage_path,
         distributed=processor.processor_config.mode == "DISTRIBUTED",
         batcher=batcher,
+        reader=None if state.item_reader is None else ItemReader.compile(state.item_reader, jsonata),
+        writer=None if state.result_writer is None else ResultWriter.compile(state.result_writer, jsonata),
     )
     return MapState(name, _next(state), io, _retriers(state), _catchers(state, jsonata), _branch(processor, root),
                     settings)

@@ -28,6 +28,7 @@ from asl_engine.definition.retry_catch import check_catch, check_retry
 from asl_engine.definition.timestamps import is_timestamp
 from asl_engine.definition.values import exclusive, number_or_expression
 from asl_engine.definition.variables import check_assign
+from asl_engine.integrations.supported import recognized
 
 _FLOW_TYPES = frozenset({"Pass", "Task", "Wait", "Parallel", "Map"})
 _ARN = re.compile(r"arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:[0-9]*:.+")
@@ -113,6 +114,9 @@ def _task(ctx: Context, state: dict, location: str, language: str) -> None:
         if report.expect(resource, "STRING", at(location, "Resource")) and not _ARN.fullmatch(resource):
             report.error(INVALID_RESOURCE, f"Invalid resource: '{resource}' is not a valid ARN",
                          at(location, "Resource"))
+        elif isinstance(resource, str) and not recognized(resource):
+            report.schema(f"The resource provided {resource} is not recognized. The value is not a valid resource "
+                          "ARN, or the resource is not available in this region.", at(location, "Resource"))
     for seconds in ("TimeoutSeconds", "HeartbeatSeconds"):
         exclusive(report, state, seconds, seconds + "Path", location)
         if seconds in state:

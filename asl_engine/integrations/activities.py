@@ -92,7 +92,7 @@ class Activities:
         with self._lock:
             return self._get(activity_arn).describe()
 
-    def list_activities(self, max_results: int = 1000, next_token: str | None = None) -> dict[str, Any]:
+    def list_activities(self, max_results: int = 100, next_token: str | None = None) -> dict[str, Any]:
         """ListActivities in creation order; ``nextToken`` continues a listing cut at ``max_results``."""
         with self._lock:
             items = [a.describe() for a in self._activities.values()]
@@ -123,6 +123,9 @@ class Activities:
             return _task(await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(poll)), timeout))
         except TimeoutError:
             return {} if poll.cancel() else _task(poll.result())
+        except asyncio.CancelledError:  # the worker went away: no task is handed to it any more
+            poll.cancel()
+            raise
 
     # -- the engine's side --------------------------------------------------------------------------
 
@@ -178,7 +181,10 @@ class Activities:
                     poll.set_running_or_notify_cancel()
                     _deliver(scheduled, poll, worker_name, by_thread)
                     return poll
-            self._pollers[activity_arn].append((poll, worker_name, by_thread))
+            pollers = self._pollers[activity_arn]
+            while pollers and pollers[0][0].cancelled():  # polls that timed out, oldest first
+                pollers.popleft()
+            pollers.append((poll, worker_name, by_thread))
         return poll
 
 

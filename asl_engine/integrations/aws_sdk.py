@@ -13,7 +13,8 @@ from typing import Any
 
 from asl_engine.errors import StatesError
 from asl_engine.integrations.call import TaskCall
-from asl_engine.integrations.errors import sdk_error
+from asl_engine.integrations.errors import sdk_client_exception, sdk_error
+from asl_engine.integrations.optimized import requested_only
 from asl_engine.integrations.service_call import ServiceCallError, call_operation
 from asl_engine.integrations.service_model import (
     client_name,
@@ -37,6 +38,7 @@ async def run_aws_sdk(call: TaskCall, client_for: Any) -> Any:
     try:
         response = await call_operation(client_for(name, spec.region or call.region), op, params, call.clock)
     except ServiceCallError as exc:
-        failure = exc.failure
-        raise sdk_error(sdk_prefix(name), failure, is_modeled_error(name, failure.code)) from None
-    return from_boto(op.output_shape, response)
+        if exc.client_side:
+            raise sdk_client_exception(sdk_prefix(name), exc.failure.message) from None
+        raise sdk_error(sdk_prefix(name), exc.failure, is_modeled_error(name, exc.failure.code)) from None
+    return from_boto(op.output_shape, requested_only(name, params, response))

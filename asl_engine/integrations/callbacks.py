@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import json
 import threading
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Awaitable
+from dataclasses import dataclass
 from typing import Any
 
 from asl_engine.errors import HeartbeatTimedOut, StatesError
@@ -28,6 +30,7 @@ CAUSE_LIMIT = 32_768
 # AWS's tokens are base64 of an opaque binary blob of about 500 bytes, starting "AQ" or "AAAAKg".
 _TOKEN_HEADER = b"\x01\x00\x00\x00\x2a\x00\x00\x00\x02"
 _TOKEN_UUIDS = 30
+_TOKEN_DIGEST = 16
 INVALID_TOKEN = "Invalid Token: 'Invalid token'"  # recorded: services/*send_task_outcome_with_no_such_token*
 TASK_TIMED_OUT = "Task Timed Out: 'Provided task does not exist anymore'"
 
@@ -37,14 +40,31 @@ class _Waiter:
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future
     execution_arn: str
-    heartbeats: asyncio.Queue = field(default_factory=asyncio.Queue)
     answered: bool = False
+    last_beat: float = 0.0  # loop time of the latest heartbeat
 
 
 def new_token(services: Any) -> str:
-    """An opaque token shaped like AWS's (base64, ~650 characters), drawn from the run's seeded randomness."""
+    """An opaque token shaped like AWS's (base64, ~680 characters), drawn from the run's seeded randomness.
+
+    It ends with a digest of itself, so a token this runtime issued is recognized after its task is gone
+    (TaskTimedOut, not InvalidToken) without remembering every token ever issued.
+    """
     blob = _TOKEN_HEADER + b"".join(uuid.UUID(services.uuid4()).bytes for _ in range(_TOKEN_UUIDS))
-    return base64.b64encode(blob).decode("ascii")
+    return base64.b64encode(blob + _digest(blob)).decode("ascii")
+
+
+def _issued_here(token: str) -> bool:
+    try:
+        blob = base64.b64decode(token, validate=True)
+    except ValueError:
+        return False
+    body, digest = blob[:-_TOKEN_DIGEST], blob[-_TOKEN_DIGEST:]
+    return body.startswith(_TOKEN_HEADER) and digest == _digest(body)
+
+
+def _digest(body: bytes) -> bytes:
+    return hashlib.sha256(body).digest()[:_TOKEN_DIGEST]
 
 
 class TaskTokens:
@@ -52,8 +72,7 @@ class TaskTokens:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        # token -> its waiter while the task is open; None once closed (answers then get TaskTimedOut)
-        self._tokens: dict[str, _Waiter | None] = {}
+        self._tokens: dict[str, _Waiter] = {}  # the open tasks' tokens
 
     def issue(self, services: Any, execution_arn: str) -> str:
         """A new token for a task of ``execution_arn``, registered before anyone can see it."""
@@ -68,30 +87,46 @@ class TaskTokens:
 
         An answer sent before the wait began (while the integration call was in flight) is kept.
         """
-        with self._lock:
-            waiter = self._tokens[token]
-        assert waiter is not None, "a task waits on its token once"
+        waiter = self._waiter(token)
         try:
             if heartbeat is None:
                 return await waiter.future
+            loop = asyncio.get_running_loop()
+            waiter.last_beat = loop.time()
             while True:
-                beat = asyncio.ensure_future(waiter.heartbeats.get())
-                done, _ = await asyncio.wait({waiter.future, beat}, timeout=heartbeat,
-                                             return_when=asyncio.FIRST_COMPLETED)
-                if waiter.future in done:
-                    beat.cancel()
-                    return waiter.future.result()
-                if beat not in done:
-                    beat.cancel()
-                    raise HeartbeatTimedOut()
+                beat = waiter.last_beat
+                try:
+                    return await asyncio.wait_for(asyncio.shield(waiter.future),
+                                                  max(beat + heartbeat - loop.time(), 0))
+                except TimeoutError:
+                    if waiter.last_beat == beat:  # no heartbeat within HeartbeatSeconds
+                        raise HeartbeatTimedOut() from None
         finally:
             self.release(token)
+
+    async def race(self, token: str, work: Awaitable[Any]) -> Any:
+        """The result of ``work`` (a ``.sync`` job), unless a client answers with the token first.
+
+        AWS lets SendTaskSuccess/Failure end a ``.sync`` task early; the job is then left to itself.
+        """
+        waiter = self._waiter(token)
+        job = asyncio.ensure_future(work)
+        try:
+            done, _ = await asyncio.wait({job, waiter.future}, return_when=asyncio.FIRST_COMPLETED)
+            return (waiter.future if waiter.future in done else job).result()
+        finally:
+            job.cancel()
+            self.release(token)
+
+    def _waiter(self, token: str) -> _Waiter:
+        """The waiter of a task's own token, for the task to wait on (once)."""
+        with self._lock:
+            return self._tokens[token]
 
     def release(self, token: str) -> None:
         """Close a token: its task ended (answered, timed out, or failed before waiting)."""
         with self._lock:
-            if token in self._tokens:
-                self._tokens[token] = None
+            self._tokens.pop(token, None)
 
     def send_success(self, token: str, output: str) -> None:
         """SendTaskSuccess: ``output`` is JSON text, as in the API."""
@@ -109,7 +144,7 @@ class TaskTokens:
     def send_heartbeat(self, token: str) -> None:
         """SendTaskHeartbeat: resets the task's HeartbeatSeconds timer (no history event, as on AWS)."""
         waiter = self._find(token)
-        waiter.loop.call_soon_threadsafe(waiter.heartbeats.put_nowait, True)
+        waiter.loop.call_soon_threadsafe(_beat, waiter)
 
     def _answer(self, token: str) -> _Waiter:
         """The open task of ``token``, closed to further answers from now on."""
@@ -125,12 +160,12 @@ class TaskTokens:
     def _find_locked(self, token: str) -> _Waiter:
         if not isinstance(token, str) or len(token) > TOKEN_LIMIT:
             raise too_long("taskToken", TOKEN_LIMIT)
-        if token not in self._tokens:
-            raise ApiError("InvalidToken", INVALID_TOKEN)
-        waiter = self._tokens[token]
-        if waiter is None or waiter.answered:
+        waiter = self._tokens.get(token)
+        if waiter is not None and not waiter.answered:
+            return waiter
+        if waiter is not None or _issued_here(token):
             raise ApiError("TaskTimedOut", TASK_TIMED_OUT)
-        return waiter
+        raise ApiError("InvalidToken", INVALID_TOKEN)
 
 
 def _parse_output(output: str) -> Any:
@@ -148,6 +183,10 @@ def _parse_output(output: str) -> Any:
 def _check_length(name: str, value: str | None, limit: int) -> None:
     if value is not None and len(value) > limit:
         raise too_long(name, limit)
+
+
+def _beat(waiter: _Waiter) -> None:
+    waiter.last_beat = waiter.loop.time()
 
 
 def _settle(future: asyncio.Future, result: Any, error: BaseException | None) -> None:

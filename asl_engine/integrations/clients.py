@@ -42,6 +42,9 @@ class ClientFactory:
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
+    def _moto_account(self, request: Any, **_: Any) -> None:
+        request.headers["x-moto-account-id"] = self.account
+
     def client(self, service: str, region: str | None = None) -> Any:
         region = region or self.region
         key = (service, region)
@@ -50,6 +53,7 @@ class ClientFactory:
             if cached is not None:
                 return cached
             import boto3
+            from botocore.config import Config
 
             kwargs: dict[str, Any] = {"region_name": region}
             if self.backend == "moto":
@@ -58,6 +62,11 @@ class ClientFactory:
             elif self.backend == "endpoint":
                 kwargs.update(endpoint_url=self.endpoint_url, aws_access_key_id="testing",
                               aws_secret_access_key="testing")
+            # checksums as Step Functions' SDK uses them: computed for uploads, not requested on downloads
+            kwargs["config"] = Config(response_checksum_validation="when_required")
             client = boto3.session.Session().client(service, **kwargs)
+            if self.backend == "moto":
+                # moto serves every account in one process; this factory's calls belong to ``account``
+                client.meta.events.register("before-sign", self._moto_account)
             self._clients[key] = client
             return client

@@ -18,6 +18,7 @@ exception (``AmazonDynamoDBException`` / ``DynamoDbException``).
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -97,8 +98,11 @@ def sdk_error(prefix: str, failure: ServiceFailure, modeled: bool) -> StatesErro
     """The error of an aws-sdk integration (SDK v2 naming); ``prefix`` comes from ``sdk_v2_prefix``."""
     name = _exception_name(failure.code) if modeled else f"{prefix}Exception"
     ids = f"Request ID: {failure.request_id}"
-    if failure.extended_request_id:
-        ids += f", Extended Request ID: {failure.extended_request_id}"
+    extended = failure.extended_request_id
+    if extended is None and prefix == "S3":  # S3 always answers with one (x-amz-id-2); some emulators do not
+        extended = base64.b64encode(failure.request_id.encode()).decode()
+    if extended:
+        ids += f", Extended Request ID: {extended}"
     cause = f"{failure.message} (Service: {prefix}, Status Code: {failure.status}, {ids}){SDK_V2_ATTEMPTS}"
     return StatesError(f"{prefix}.{name}", cause)
 

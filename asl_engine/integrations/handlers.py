@@ -6,6 +6,7 @@ import importlib
 import importlib.util
 import inspect
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -78,7 +79,18 @@ def lambda_error(exc: BaseException, request_id: str, compact: bool = True) -> S
     """
     if isinstance(exc, StatesError):
         return exc
-    name = type(exc).__name__
-    stack = traceback.format_list(traceback.extract_tb(exc.__traceback__)[1:])
-    cause = {"errorMessage": str(exc), "errorType": name, "requestId": request_id, "stackTrace": stack}
-    return StatesError(name, json.dumps(cause, separators=(",", ":") if compact else (", ", ": ")))
+    cause = error_body(exc, request_id)
+    return StatesError(cause["errorType"], json.dumps(cause, separators=(",", ":") if compact else (", ", ": ")))
+
+
+def error_body(exc: BaseException, request_id: str, code_dir: Path | None = None) -> dict[str, Any]:
+    """The Python runtime's error response for an exception a handler raised; frames under ``code_dir``
+    read ``/var/task/...``, where Lambda puts a function's code."""
+    frames = traceback.extract_tb(exc.__traceback__)[1:]  # drop the caller's own frame
+    if code_dir is not None:
+        root = str(code_dir.resolve())
+        for frame in frames:
+            if frame.filename.startswith(root + os.sep):
+                frame.filename = "/var/task/" + frame.filename[len(root) + 1:]
+    return {"errorMessage": str(exc), "errorType": type(exc).__name__, "requestId": request_id,
+            "stackTrace": traceback.format_list(frames)}

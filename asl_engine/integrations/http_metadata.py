@@ -12,6 +12,7 @@ function's own JSON for Invoke).
 from __future__ import annotations
 
 import json
+import zlib
 from datetime import datetime
 from decimal import Decimal
 from email.utils import format_datetime
@@ -32,12 +33,13 @@ _DEFAULT_HEADERS: dict[str, str | None] = {"connection": "keep-alive", "Content-
                                            "Date": None, "x-amzn-RequestId": None}
 
 
-def sdk_metadata(service: str, *, body_length: int, content_type: str, request_id: str, date: datetime,
+def sdk_metadata(service: str, *, body: bytes, content_type: str, request_id: str, date: datetime,
                  extra: dict[str, str] | None = None) -> dict[str, Any]:
-    """``SdkHttpMetadata`` and ``SdkResponseMetadata`` for a 200 response of ``service`` (a boto3 client name)."""
-    values = {"Content-Length": str(body_length), "Content-Type": content_type, "Date": format_datetime(date, True),
-              "x-amzn-RequestId": request_id, "x-amz-crc32": "0", "X-Amzn-Trace-Id": f"Root=1-{request_id[:8]}",
-              **(extra or {})}
+    """``SdkHttpMetadata`` and ``SdkResponseMetadata`` for a 200 response of ``service`` (a boto3 client
+    name) whose body was ``body``."""
+    values = {"Content-Length": str(len(body)), "Content-Type": content_type, "Date": format_datetime(date, True),
+              "x-amzn-RequestId": request_id, "x-amz-crc32": str(zlib.crc32(body)),
+              "X-Amzn-Trace-Id": f"Root=1-{request_id[:8]}", **(extra or {})}
     headers = {}
     for name, fixed in _HEADERS.get(service, _DEFAULT_HEADERS).items():
         value = fixed if fixed is not None and name not in (extra or {}) else values.get(name)
@@ -50,22 +52,24 @@ def sdk_metadata(service: str, *, body_length: int, content_type: str, request_i
             "SdkResponseMetadata": {"RequestId": request_id}}
 
 
-def json_body_length(wire: Any) -> int:
-    """The length of a JSON-protocol response body as AWS's servers write it: compact, with dates as epoch
-    seconds in E notation (``"startDate":1.762438963513E9``)."""
+def json_body(wire: Any) -> bytes:
+    """A JSON-protocol response body as AWS's servers write it: compact, with dates as epoch seconds in E
+    notation (``"startDate":1.762438963513E9``)."""
     dates: list[str] = []
 
     def encode(value: Any) -> Any:
         if isinstance(value, datetime):
             dates.append(java_double(value.timestamp()))
-            return dates[-1]
+            return f"@@asl-date-{len(dates) - 1}@@"
         if isinstance(value, (bytes, bytearray)):
             return bytes(value).decode("utf-8", "replace")
         raise TypeError(type(value).__name__)
 
     body = {k: v for k, v in wire.items() if k != "ResponseMetadata"} if isinstance(wire, dict) else wire
     text = json.dumps(body, separators=(",", ":"), default=encode, ensure_ascii=False)
-    return len(text.encode()) - 2 * len(dates)  # the dates are numbers, not quoted strings
+    for i, number in enumerate(dates):  # the dates are numbers, not quoted strings
+        text = text.replace(f'"@@asl-date-{i}@@"', number)
+    return text.encode()
 
 
 def java_double(value: float) -> str:

@@ -22,23 +22,24 @@ import base64
 import inspect
 import json
 import os
-import traceback
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from asl_engine.errors import StatesError
 from asl_engine.integrations.errors import ServiceFailure
-from asl_engine.integrations.handlers import LambdaContext, load_handler, takes_context
+from asl_engine.integrations.handlers import LambdaContext, error_body, load_handler, takes_context
 
 
 @dataclass(slots=True)
 class LambdaRequest:
-    """One Invoke call: ``function`` is a name, partial ARN or ARN, possibly with ``:qualifier``."""
+    """One Invoke call: ``function`` is a name, partial ARN or ARN, possibly with ``:qualifier``;
+    ``payload`` is the request body (JSON text, as Lambda receives it)."""
 
     function: str
-    payload: Any
+    payload: bytes
     region: str
     account: str
     request_id: str
@@ -155,18 +156,21 @@ class LocalFunctions:
         function = self.get(request.function)
         if function is None:
             return None
+        event = _event(request)
         context = LambdaContext(function.name, request.qualified_arn.rsplit(":", 1)[0], request.request_id,
                                 memory_mb=function.memory, timeout_s=function.timeout or _MAX_TIMEOUT)
         try:
             with _environment(function.environment):
-                result = function.handler(request.payload, context) if takes_context(function.handler) \
-                    else function.handler(request.payload)
+                result = function.handler(event, context) if takes_context(function.handler) \
+                    else function.handler(event)
                 if inspect.isawaitable(result):
                     result = await asyncio.wait_for(result, function.timeout)  # None: no limit
         except TimeoutError:
             body = {"errorMessage": f"{request.request_id} Task timed out after {function.timeout:.2f} seconds",
                     "errorType": "Sandbox.Timedout"}
             return LambdaResponse(_json(body), request.request_id, function_error="Unhandled")
+        except StatesError:  # a local handler may fail the task with any error name it likes
+            raise
         except Exception as exc:  # the function raised: Lambda's Unhandled error
             return LambdaResponse(_json(error_body(exc, request.request_id, function.code_dir)), request.request_id,
                                   function_error="Unhandled")
@@ -179,6 +183,18 @@ class LocalFunctions:
 
 
 _MAX_TIMEOUT = 900  # Lambda's longest Timeout, what the context reports for an unlimited local handler
+
+
+def _event(request: LambdaRequest) -> Any:
+    """The event the runtime hands the function: the body parsed as JSON ({} for an empty body)."""
+    if not request.payload:
+        return {}
+    try:
+        return json.loads(request.payload)
+    except ValueError as exc:
+        raise LambdaServiceError(ServiceFailure("InvalidRequestContentException",
+                                                f"Could not parse request body into json: {exc}", 400,
+                                                request.request_id)) from None
 
 
 @contextmanager
@@ -214,18 +230,6 @@ def _response_body(result: Any, request_id: str) -> tuple[bytes, str | None]:
         return _json(body), "Unhandled"
 
 
-def error_body(exc: BaseException, request_id: str, code_dir: Path | None = None) -> dict[str, Any]:
-    """The Python runtime's error response for an exception a handler raised."""
-    frames = traceback.extract_tb(exc.__traceback__)[1:]  # drop the provider's own frame
-    if code_dir is not None:
-        root = str(code_dir.resolve())
-        for frame in frames:
-            if frame.filename.startswith(root + os.sep):
-                frame.filename = "/var/task/" + frame.filename[len(root) + 1:]
-    return {"errorMessage": str(exc), "errorType": type(exc).__name__, "requestId": request_id,
-            "stackTrace": traceback.format_list(frames)}
-
-
 # ---- any Lambda Invoke API
 
 
@@ -238,7 +242,7 @@ class EndpointFunctions:
     async def invoke(self, request: LambdaRequest, clock: Any) -> LambdaResponse:
         from botocore.exceptions import ClientError
 
-        kwargs: dict[str, Any] = {"FunctionName": request.function, "Payload": _json(request.payload),
+        kwargs: dict[str, Any] = {"FunctionName": request.function, "Payload": request.payload,
                                   "InvocationType": request.invocation_type}
         if request.qualifier:
             kwargs["Qualifier"] = request.qualifier

@@ -50,7 +50,7 @@ class Lambdas:
             raise optimized_error("lambda", failure, is_modeled_error("lambda", failure.code)) from None
 
 
-def _request(call: TaskCall, function: str, payload: Any, **options: Any) -> LambdaRequest:
+def _request(call: TaskCall, function: str, payload: bytes, **options: Any) -> LambdaRequest:
     account = call.execution_arn.split(":")[4] if call.execution_arn.count(":") >= 4 else ""
     return LambdaRequest(function, payload, call.spec.region or call.region, account, call.request_id, **options)
 
@@ -77,7 +77,7 @@ async def run_function_arn(lambdas: Lambdas, call: TaskCall) -> Any:
     The cause of a function error is written with ``", "`` and ``": "`` separators here (recorded:
     error_handling/TestTaskLambda__*), compact for ``lambda:invoke``.
     """
-    response = await lambdas.call(_request(call, call.spec.arn, call.payload), call.clock)
+    response = await lambdas.call(_request(call, call.spec.arn, json.dumps(call.payload).encode()), call.clock)
     if response.function_error:
         raise _function_error(response, (", ", ": "))
     return _decoded(response.payload)
@@ -87,6 +87,15 @@ _BACKGROUND: set[asyncio.Future] = set()  # Event invocations in flight (kept re
 _OPTIONS = {"Qualifier": "qualifier", "InvocationType": "invocation_type", "LogType": "log_type"}
 
 
+def request_body(payload: Any) -> bytes:
+    """Invoke's body for the ``Payload`` parameter: a string is sent as it is (``"0"`` reaches the function
+    as 0, recorded: services/TestTaskServiceLambda__test_invoke_json_values_*), any other value as JSON,
+    null as no body at all (the function sees {})."""
+    if payload is None:
+        return b""
+    return payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+
+
 async def run_lambda_invoke(lambdas: Lambdas, call: TaskCall) -> Any:
     """``arn:aws:states:::lambda:invoke``: Invoke's response in AWS's shape."""
     params = call.payload if isinstance(call.payload, dict) else {}
@@ -94,7 +103,7 @@ async def run_lambda_invoke(lambdas: Lambdas, call: TaskCall) -> Any:
     if not isinstance(name, str):
         raise StatesError("States.Runtime", "The field 'FunctionName' is required by lambda:invoke")
     options = {attr: params[key] for key, attr in _OPTIONS.items() if isinstance(params.get(key), str)}
-    request = _request(call, name, params.get("Payload"), **options)
+    request = _request(call, name, request_body(params.get("Payload")), **options)
     if request.invocation_type == "Event":
         # accepted and run in the background, as Lambda queues an asynchronous invocation
         _BACKGROUND.add(task := asyncio.ensure_future(lambdas.invoke(request, call.clock)))
@@ -110,7 +119,7 @@ async def run_lambda_invoke(lambdas: Lambdas, call: TaskCall) -> Any:
         extra["X-Amz-Log-Result"] = response.log_result
         output["LogResult"] = response.log_result
     output["Payload"] = _decoded(response.payload) if response.payload else ""
-    output.update(sdk_metadata("lambda", body_length=len(response.payload), content_type="application/json",
+    output.update(sdk_metadata("lambda", body=response.payload, content_type="application/json",
                                request_id=response.request_id, date=call.clock.now(), extra=extra))
     output["StatusCode"] = response.status
     return output

@@ -80,7 +80,7 @@ class MockedResponse:
         """A ``{"0": {"Return": ...}, "1-2": {"Throw": {...}}}`` object; ranges must cover 0, 1, 2... in order."""
         if not isinstance(document, dict) or not document:
             raise MockConfigError(pointer, "A mocked response must be a non-empty object of invocation numbers")
-        ranges = []
+        parsed = []
         for key, value in document.items():
             where = f"{pointer}/{_escape(key)}"
             match = _RANGE.match(key)
@@ -90,16 +90,15 @@ class MockedResponse:
             end = int(match[2]) if match[2] is not None else start
             if end < start:
                 raise MockConfigError(where, f"The range '{key}' ends before it starts")
-            ranges.append((start, end, _parse_answer(value, where)))
-        ranges.sort(key=lambda r: r[0])
+            parsed.append((start, end, _parse_answer(value, where), where))
+        parsed.sort(key=lambda r: r[0])
         expected = 0
-        for start, end, _ in ranges:
+        for start, end, _, where in parsed:
             if start != expected:
-                key = next(k for k in document if int(_RANGE.match(k)[1]) == start)  # type: ignore[index]
-                raise MockConfigError(f"{pointer}/{_escape(key)}", f"Invocation {expected} has no response: "
-                                      "responses must be numbered consecutively from 0")
+                raise MockConfigError(where, f"Invocation {expected} has no response: responses must be numbered "
+                                             "consecutively from 0")
             expected = end + 1
-        return cls(ranges)
+        return cls([(start, end, answer) for start, end, answer, _ in parsed])
 
     def answer_for(self, invocation: int) -> Answer | None:
         for start, end, answer in self._ranges:

@@ -5,7 +5,7 @@ boto3 operation through its model.  The response is returned as Step
 Functions' SDK v1 client shows it: PascalCase members, dates as epoch
 milliseconds, and the HTTP response's ``SdkHttpMetadata`` (EventBridge's
 excepted).  Errors carry SDK v1 names (``SQS.AmazonSQSException``).
-``SUPPORTED`` is AWS's list of actions and the patterns each one allows.
+``supported.SUPPORTED`` is AWS's list of actions and the patterns each one allows.
 """
 
 from __future__ import annotations
@@ -18,44 +18,15 @@ from botocore.model import OperationModel
 
 from asl_engine.errors import StatesError
 from asl_engine.integrations.call import TaskCall
-from asl_engine.integrations.errors import ServiceFailure, optimized_error, sdk_client_exception
-from asl_engine.integrations.http_metadata import json_body_length, query_xml_body, sdk_metadata
+from asl_engine.integrations.errors import V1_CLIENTS, optimized_error, sdk_client_exception
+from asl_engine.integrations.http_metadata import json_body, query_xml_body, sdk_metadata
 from asl_engine.integrations.service_call import ServiceCallError, call_operation
 from asl_engine.integrations.service_model import from_boto, is_modeled_error, operation, service_model, to_boto_params
+from asl_engine.integrations.supported import SUPPORTED
 from asl_engine.integrations.sync import SYNC_JOBS, wait_for_job
 
-_RR, _SYNC, _TOKEN, _SYNC2 = "", "sync", "waitForTaskToken", "sync:2"
-_JOBS = frozenset({_RR, _SYNC, _TOKEN})
-
-# resourceType -> (boto3 client, {action: patterns AWS supports})
-SUPPORTED: dict[str, tuple[str, dict[str, frozenset[str]]]] = {
-    "batch": ("batch", {"submitJob": _JOBS}),
-    "dynamodb": ("dynamodb", {a: frozenset({_RR}) for a in ("getItem", "putItem", "updateItem", "deleteItem")}),
-    "ecs": ("ecs", {"runTask": _JOBS}),
-    "events": ("events", {"putEvents": frozenset({_RR, _TOKEN})}),
-    "glue": ("glue", {"startJobRun": frozenset({_RR, _SYNC})}),
-    "lambda": ("lambda", {"invoke": frozenset({_RR, _TOKEN})}),
-    "sagemaker": ("sagemaker", {
-        **{a: frozenset({_RR, _SYNC}) for a in ("createTrainingJob", "createProcessingJob", "createTransformJob",
-                                                 "createHyperParameterTuningJob")},
-        **{a: frozenset({_RR}) for a in ("createModel", "createEndpointConfig", "createEndpoint",
-                                         "updateEndpoint")}}),
-    "sns": ("sns", {"publish": frozenset({_RR, _TOKEN})}),
-    "sqs": ("sqs", {"sendMessage": frozenset({_RR, _TOKEN})}),
-    "states": ("stepfunctions", {"startExecution": frozenset({_RR, _SYNC, _SYNC2, _TOKEN})}),
-    "http": ("http", {"invoke": frozenset({_RR})}),
-}
 _NO_METADATA = frozenset({"events"})
-
-
-def unsupported(service: str, action: str, pattern: str) -> str | None:
-    """Why AWS would reject this optimized resource, or None when it supports it."""
-    entry = SUPPORTED.get(service)
-    if entry is None or action not in entry[1]:
-        return f"The resource '{service}:{action}' is not a supported optimized integration"
-    if pattern not in entry[1][action]:
-        return f"The integration pattern '.{pattern}' is not supported for '{service}:{action}'"
-    return None
+_SYNC = "sync"
 
 
 def epoch_millis(value: datetime) -> int:
@@ -74,15 +45,15 @@ def with_metadata(client: str, op: OperationModel, response: dict[str, Any], cal
     if client in _NO_METADATA:
         return output
     meta = service_model(client).metadata
-    request_id = (response.get("ResponseMetadata") or {}).get("RequestId") or call.request_id
+    request_id = call.request_id  # a uuid, as AWS's are (emulators' ids differ in length, and so would the body)
     if meta.get("protocol") == "query":
-        body = query_xml_body(op.name, meta.get("xmlNamespace", ""), output, request_id)
-        length, content_type = len(body.encode()), "text/xml"
+        body = query_xml_body(op.name, meta.get("xmlNamespace", ""), output, request_id).encode()
+        content_type = "text/xml"
     else:
-        length = json_body_length(response)
+        body = json_body(response)
         content_type = "application/json" if meta.get("protocol") == "rest-json" else \
             f"application/x-amz-json-{meta.get('jsonVersion', '1.0')}"
-    output.update(sdk_metadata(client, body_length=length, content_type=content_type, request_id=request_id,
+    output.update(sdk_metadata(client, body=body, content_type=content_type, request_id=request_id,
                                date=call.clock.now()))
     return output
 
@@ -116,8 +87,8 @@ async def run_optimized(call: TaskCall, client_for: Any) -> Any:
     try:
         response = await call_operation(client, op, params, call.clock)
     except ServiceCallError as exc:
-        raise _named(client_name, exc.failure) from None
-    output = with_metadata(client_name, op, response, call)
+        raise named_error(client_name, exc) from None
+    output = with_metadata(client_name, op, requested_only(client_name, params, response), call)
     if client_name == "events":
         _check_events(output)
     if spec.pattern != _SYNC:
@@ -129,8 +100,22 @@ async def run_optimized(call: TaskCall, client_for: Any) -> Any:
                               lambda whole, part: from_boto(_part_shape(describe, whole, part), part, epoch_millis))
 
 
-def _named(client: str, failure: ServiceFailure) -> StatesError:
-    return optimized_error(client, failure, is_modeled_error(client, failure.code))
+# Members a service returns only when the request asks for them (emulators may send them regardless).
+_ON_REQUEST = {("dynamodb", "ConsumedCapacity"): "ReturnConsumedCapacity",
+               ("dynamodb", "ItemCollectionMetrics"): "ReturnItemCollectionMetrics"}
+
+
+def requested_only(client: str, params: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
+    """``response`` without the members its request did not ask for."""
+    return {key: value for key, value in response.items()
+            if (client, key) not in _ON_REQUEST or params.get(_ON_REQUEST[client, key], "NONE") != "NONE"}
+
+
+def named_error(client: str, exc: ServiceCallError) -> StatesError:
+    """A failed call as an optimized integration names it (SDK v1)."""
+    if exc.client_side:
+        return sdk_client_exception(V1_CLIENTS[client].prefix, exc.failure.message)
+    return optimized_error(client, exc.failure, is_modeled_error(client, exc.failure.code))
 
 
 def _pascal(snake: str) -> str:

@@ -64,12 +64,22 @@ class Resources:
         """Resources whose Lambda functions are the Python functions of a SAM ``template.yaml``."""
         return cls(functions=LocalFunctions.from_template(path), **kwargs)
 
+    def check(self, call: TaskCall) -> None:
+        """Fail the state before anything is scheduled, as AWS does, when its resource cannot be used.
+
+        An activity that does not exist is such a resource (unless a mock answers for the state).
+        """
+        if call.spec.kind == "activity" and not (self.mocks is not None and self.mocks.covers(call)):
+            self.activities.require(call.spec.arn)
+
     async def invoke(self, call: TaskCall) -> Any:
         """The task's result; for ``.waitForTaskToken``, the answer a client sends with the token."""
         if self.mocks is not None and self.mocks.covers(call):
             return await self.mocks.answer(call)
         if call.spec.kind == "activity":
             return await self.activities.run(call)
+        if call.spec.pattern in ("sync", "sync:2"):
+            return await self.callbacks.race(call.task_token, self._dispatch(call))  # type: ignore[arg-type]
         result = await self._dispatch(call)
         if call.spec.pattern == "waitForTaskToken":
             call.submitted(result)

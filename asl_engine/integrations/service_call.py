@@ -10,7 +10,7 @@ import asyncio
 from typing import Any
 
 from botocore import xform_name
-from botocore.exceptions import ClientError, ParamValidationError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from botocore.model import OperationModel
 
 from asl_engine.integrations.errors import ServiceFailure
@@ -18,19 +18,26 @@ from asl_engine.integrations.state_machines import LocalSfnClient
 
 
 class ServiceCallError(Exception):
-    """The service refused the call; ``failure`` is its error response."""
+    """The service refused the call (``failure`` is its error response), or with ``client_side`` the
+    request never got an answer (no such host, connection refused): the SDK's SdkClientException."""
 
-    def __init__(self, failure: ServiceFailure) -> None:
+    def __init__(self, failure: ServiceFailure, client_side: bool = False) -> None:
         super().__init__(f"{failure.code}: {failure.message}")
         self.failure = failure
+        self.client_side = client_side
 
 
 def check_required(op: OperationModel, params: dict[str, Any]) -> None:
-    """AWS's own validation message for a required member sent as JSON null (the SDKs send the null on)."""
+    """The service's own validation error for a required member sent as JSON null (the SDKs send the null
+    on): query-protocol services (SQS, SNS) say MissingParameter, the others a Coral ValidationException."""
     shape = op.input_shape
     if shape is None:
         return
     nulls = [name for name in shape.required_members if name in params and params[name] is None]
+    meta = op.service_model.metadata
+    if nulls and (meta.get("protocol") == "query" or meta.get("awsQueryCompatible") is not None):
+        raise ServiceCallError(ServiceFailure("MissingParameter", f"The request must contain the parameter "
+                                                                  f"{nulls[0]}.", 400, "local"))
     if nulls:
         details = "; ".join(f"Value null at '{name[:1].lower() + name[1:]}' failed to satisfy constraint: "
                             "Member must not be null" for name in nulls)
@@ -53,3 +60,8 @@ async def call_operation(client: Any, op: OperationModel, params: dict[str, Any]
     except ParamValidationError as exc:
         raise ServiceCallError(ServiceFailure("ValidationException", str(exc.kwargs.get("report", exc)).strip(),
                                               400, "local")) from None
+    except (BotoCoreError, OSError) as exc:
+        raise ServiceCallError(ServiceFailure("SdkClientException", f"Unable to execute HTTP request: {exc}", 0,
+                                              "local"), client_side=True) from None
+    except Exception as exc:  # a backend's own failure (moto: an action it lacks) is the service's 500
+        raise ServiceCallError(ServiceFailure("InternalFailure", str(exc), 500, "local")) from None

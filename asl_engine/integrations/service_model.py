@@ -87,8 +87,10 @@ def is_modeled_error(client: str, code: str) -> bool:
 
 
 def to_boto(shape: Shape | None, value: Any, where: str = "") -> Any:
-    """Convert ``value`` to what boto3 expects for ``shape``: member names matched case-insensitively,
-    blobs from strings (or JSON text for objects, as Step Functions serializes them), timestamps as given."""
+    """Convert ``value`` to what boto3 expects for ``shape``: member names matched case-insensitively, and
+    JSON where the API wants text, as Step Functions serializes it: a blob is the value's JSON text (a
+    string too: recorded services/TestTaskServiceAwsSdk__test_s3_put_object_str stores ``"text data"``
+    with its quotes), a string member given an object, array, number or boolean gets its JSON text."""
     if shape is None:
         return value
     kind = shape.type_name
@@ -108,11 +110,10 @@ def to_boto(shape: Shape | None, value: Any, where: str = "") -> Any:
         return [to_boto(shape.member, item, where) for item in value]
     if kind == "map" and isinstance(value, dict):
         return {key: to_boto(shape.value, item, where) for key, item in value.items()}
-    if kind == "blob":
-        if isinstance(value, (dict, list)):
-            return json.dumps(value, separators=(",", ":")).encode()
-        if isinstance(value, str):
-            return value.encode()
+    if kind == "blob" and value is not None:
+        return json.dumps(value, separators=(",", ":")).encode()
+    if kind == "string" and value is not None and not isinstance(value, str):
+        return json.dumps(value, separators=(",", ":"))
     return value
 
 

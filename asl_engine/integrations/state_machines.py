@@ -44,7 +44,12 @@ class _Execution:
             out["status"] = "ABORTED"
             return out
         result: ExecutionResult = self.task.result()
-        out.update(status=result.status, stopDate=result.stop_date)
+        out.update(status=result.status, stopDate=result.stop_date, redriveCount=0)
+        if result.status == "SUCCEEDED":
+            out.update(redriveStatus="NOT_REDRIVABLE",
+                       redriveStatusReason="Execution is SUCCEEDED and cannot be redriven")
+        else:
+            out["redriveStatus"] = "REDRIVABLE"
         if result.status == "SUCCEEDED":
             out.update(output=result.output_json, outputDetails={"included": True})
         for key in ("error", "cause"):
@@ -101,7 +106,7 @@ class LocalSfnClient:
         if arn in self.machines._executions:
             raise _client_error("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'", "StartExecution")
         start = self.clock.now()
-        task = asyncio.ensure_future(machine.run_async(data, name, self.clock, self.resources,
+        task = asyncio.ensure_future(machine.run_async(input, name, self.clock, self.resources,
                                                        services=self.services))
         self.machines._executions[arn] = _Execution(arn, name, machine.arn, data, start, task)
         return {"executionArn": arn, "startDate": start}

@@ -15,10 +15,9 @@ from typing import Any
 
 from asl_engine.errors import StatesError
 from asl_engine.integrations.call import TaskCall
-from asl_engine.integrations.errors import optimized_error
-from asl_engine.integrations.optimized import render, with_metadata
+from asl_engine.integrations.optimized import named_error, render, with_metadata
 from asl_engine.integrations.service_call import ServiceCallError, call_operation
-from asl_engine.integrations.service_model import is_modeled_error, operation, service_model, to_boto_params
+from asl_engine.integrations.service_model import operation, service_model, to_boto_params
 from asl_engine.integrations.state_machines import LocalSfnClient
 
 _CLIENT = "stepfunctions"
@@ -30,8 +29,7 @@ async def run_start_execution(call: TaskCall, sfn: LocalSfnClient) -> Any:
     try:
         response = await call_operation(sfn, op, params, call.clock)
     except ServiceCallError as exc:
-        failure = exc.failure
-        raise optimized_error(_CLIENT, failure, is_modeled_error(_CLIENT, failure.code)) from None
+        raise named_error(_CLIENT, exc) from None
     output = with_metadata(_CLIENT, op, response, call)
     pattern = call.spec.pattern
     if pattern not in ("sync", "sync:2"):

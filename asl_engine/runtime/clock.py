@@ -13,9 +13,12 @@ from __future__ import annotations
 import asyncio
 import selectors
 import time as _time
+from collections.abc import Coroutine
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class Clock:
@@ -35,6 +38,23 @@ class Clock:
     def busy(self):
         """Marks real work in flight (a thread); a virtual clock does not jump past it."""
         yield
+
+    def run(self, main: Coroutine[Any, Any, T]) -> T:
+        """Run ``main`` to its end on a new loop of this clock, then close the loop.
+
+        Tasks left behind (a callback a handler scheduled, a worker beside the execution) are cancelled
+        first, so the loop closes cleanly.
+        """
+        loop = self.new_loop()
+        try:
+            return loop.run_until_complete(main)
+        finally:
+            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.close()
 
 
 class RealClock(Clock):
@@ -58,8 +78,10 @@ class _VirtualSelector(selectors.DefaultSelector):
         self._clock = clock
 
     def select(self, timeout: float | None = None) -> list[Any]:
-        if timeout is None or timeout <= 0 or self._clock._in_flight:
-            return super().select(timeout if not self._clock._in_flight else None)
+        if timeout is None or timeout <= 0:  # nothing scheduled, or callbacks ready to run now
+            return super().select(timeout)
+        if self._clock._in_flight:  # time stands still until the real work reports back
+            return super().select(None)
         ready = super().select(0)
         if not ready:
             self._clock._offset += timeout

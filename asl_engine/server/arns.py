@@ -43,6 +43,10 @@ def is_express_execution(arn: str) -> bool:
     return match is not None and match["kind"] == "express"
 
 
+def is_activity(arn: str) -> bool:
+    return re.fullmatch(_PREFIX + r":activity:[^:]+", arn) is not None
+
+
 def parse_machine(arn: str, *, versions: bool = True, aliases: bool = True) -> MachineRef:
     """Read a state machine, version (``...:name:3``) or alias (``...:name:prod``) ARN."""
     match = _STATE_MACHINE.fullmatch(arn)

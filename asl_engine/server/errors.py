@@ -1,37 +1,35 @@
 """API errors as Step Functions sends them: an AWS error code, a message, an HTTP status.
 
-The status comes from the error shape in botocore's service model when the
-model has it (every Step Functions error is a 400 there); the framework
-errors the model does not list (UnknownOperationException,
-SerializationException, InternalFailure) carry their own.
+The error class is the runtime's (``asl_engine.integrations.api_errors``), so
+task-token and activity calls raise exactly what the HTTP layer sends.  The
+status comes from the error shape in botocore's service model when the model
+has one (every Step Functions error is a 400 there); the framework errors the
+model does not list carry their own.
 """
 
 from __future__ import annotations
 
+from asl_engine.integrations.api_errors import ApiError
 from asl_engine.server.model import SERVICE_MODEL
 
+__all__ = ["ApiError", "does_not_exist", "http_status", "invalid_arn", "resource_not_found", "validation"]
 
-class ApiError(Exception):
-    """Raised anywhere in a request; the protocol layer turns it into ``{"__type", "message"}``."""
-
-    def __init__(self, code: str, message: str, status: int | None = None) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.status = status if status is not None else _model_status(code)
+_FRAMEWORK_STATUS = {"InternalFailure": 500, "RequestEntityTooLargeException": 413, "NotImplemented": 501}
 
 
-def _model_status(code: str) -> int:
+def http_status(code: str) -> int:
+    if code in _FRAMEWORK_STATUS:
+        return _FRAMEWORK_STATUS[code]
     try:
         shape = SERVICE_MODEL.shape_for(code)
-    except Exception:  # not a modelled error: a framework error, a client fault unless said otherwise
+    except Exception:  # not a modelled error: a client fault (UnknownOperationException, SerializationException)
         return 400
     return int(shape.metadata.get("error", {}).get("httpStatusCode", 400))
 
 
 def does_not_exist(kind: str, arn: str) -> ApiError:
     """StateMachineDoesNotExist / ExecutionDoesNotExist with AWS's wording."""
-    label = {"StateMachine": "State Machine", "Execution": "Execution", "Activity": "Activity"}[kind]
+    label = {"StateMachine": "State Machine", "Execution": "Execution"}[kind]
     return ApiError(f"{kind}DoesNotExist", f"{label} Does Not Exist: '{arn}'")
 
 

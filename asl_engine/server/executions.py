@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import dataclass
 from typing import Any
 
-from asl_engine.integrations.callbacks import TaskTokenError
+from asl_engine.integrations.api_errors import too_long
 from asl_engine.runtime.clock import Clock
 from asl_engine.runtime.history import _DATA_FIELDS
 from asl_engine.runtime.services import Services
+from asl_engine.server.aliases import Aliases
 from asl_engine.server.arns import execution_arn, is_express_execution, machine_of_execution, parse_machine
 from asl_engine.server.catalog import Catalog, check_name, describe_for_execution
 from asl_engine.server.context import Caller
@@ -19,27 +21,29 @@ from asl_engine.server.runner import Runner
 from asl_engine.state_machine import InvalidExecutionInput, StateMachine, parse_input
 from asl_engine.store import ExecutionRecord, StateMachineRecord, Store
 
+INPUT_LIMIT = 262_144  # bytes of UTF-8, StartExecution's quota
 
+
+@dataclass(frozen=True)
 class _Target:
     """What a StartExecution ARN resolves to: the machine record and the definition that will run."""
 
-    def __init__(self, machine: StateMachineRecord, definition: str, role_arn: str,
-                 version_arn: str | None = None, alias_arn: str | None = None) -> None:
-        self.machine = machine
-        self.definition = definition
-        self.role_arn = role_arn
-        self.version_arn = version_arn
-        self.alias_arn = alias_arn
+    machine: StateMachineRecord
+    definition: str
+    role_arn: str
+    version_arn: str | None = None
+    alias_arn: str | None = None
 
 
 class Executions:
-    """StartExecution & co. ``rng`` picks an alias's version by weight (inject a seeded one for tests)."""
+    """StartExecution & co. ``rng`` draws each execution's seed (inject a seeded one for tests)."""
 
-    def __init__(self, store: Store, clock: Clock, catalog: Catalog, runner: Runner, services: Services,
-                 rng: random.Random) -> None:
+    def __init__(self, store: Store, clock: Clock, catalog: Catalog, aliases: Aliases, runner: Runner,
+                 services: Services, rng: random.Random) -> None:
         self.store = store
         self.clock = clock
         self.catalog = catalog
+        self.aliases = aliases
         self.runner = runner
         self.services = services
         self.rng = rng
@@ -82,12 +86,7 @@ class Executions:
                                "billingDetails": {"billedMemoryUsedInMB": 64,
                                                   "billedDurationInMilliseconds":
                                                       max(100, math.ceil((stop - start) * 10) * 100)}}
-        if result.status == "SUCCEEDED":
-            out.update(output=result.output_json, outputDetails={"included": True})
-        for key in ("error", "cause"):
-            if getattr(result, key) is not None:
-                out[key] = getattr(result, key)
-        return out
+        return out | _outcome(result.output_json, result.error, result.cause)
 
     def _target(self, arn: str) -> _Target:
         ref = parse_machine(arn)
@@ -96,27 +95,20 @@ class Executions:
             version = self.catalog.version(ref, arn)
             return _Target(machine, version.definition, version.role_arn, version_arn=version.arn)
         if ref.alias is not None:
-            alias = self.catalog.alias(arn)
-            version = self.store.get_version(self._route(alias.routing))
+            alias = self.aliases.alias(arn)
+            version = self.store.get_version(self.aliases.route(alias))
             if version is None:
                 raise does_not_exist("StateMachine", arn)
             return _Target(machine, version.definition, version.role_arn, version_arn=version.arn,
                            alias_arn=alias.arn)
         return _Target(machine, machine.definition, machine.role_arn)
 
-    def _route(self, routing: list[dict[str, Any]]) -> str:
-        """A version of the alias, drawn by weight."""
-        draw = self.rng.uniform(0, 100)
-        for route in routing:
-            draw -= route["weight"]
-            if draw < 0:
-                return route["stateMachineVersionArn"]
-        return routing[-1]["stateMachineVersionArn"]
-
     def _name_and_input(self, params: dict[str, Any]) -> tuple[str, str, Any]:
         name = params.get("name") or self.services.uuid4()
         check_name(name)
         text = params.get("input", "{}")
+        if len(text.encode("utf-8")) > INPUT_LIMIT:  # the model counts characters, the quota counts bytes
+            raise too_long("input", INPUT_LIMIT)
         try:
             value = parse_input(text)
         except InvalidExecutionInput as e:
@@ -136,29 +128,16 @@ class Executions:
 
     def describe_execution(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         r = self._execution(params["executionArn"])
-        out: dict[str, Any] = {"executionArn": r.arn, "stateMachineArn": r.state_machine_arn, "name": r.name,
-                               "status": r.status, "startDate": r.start, "input": r.input,
-                               "inputDetails": {"included": True}, "redriveCount": 0}
-        if r.stop is not None:
-            out["stopDate"] = r.stop
-        if r.output is not None:
-            out.update(output=r.output, outputDetails={"included": True})
-        for key in ("error", "cause"):
-            if getattr(r, key) is not None:
-                out[key] = getattr(r, key)
-        if r.version_arn:
-            out["stateMachineVersionArn"] = r.version_arn
-        if r.alias_arn:
-            out["stateMachineAliasArn"] = r.alias_arn
-        if r.status in ("FAILED", "TIMED_OUT", "ABORTED"):
-            out["redriveStatus"] = "NOT_REDRIVABLE"
-            out["redriveStatusReason"] = "Execution redrive is not supported by this endpoint yet"
-        else:
-            out["redriveStatus"] = "NOT_REDRIVABLE"
-            out["redriveStatusReason"] = f"Execution is {r.status} and cannot be redriven"
+        out = _summary(r) | {"input": r.input, "inputDetails": {"included": True}}
+        out |= _outcome(r.output, r.error, r.cause)
+        # RedriveExecution is not served yet, so nothing is redrivable
+        out |= {"redriveStatus": "NOT_REDRIVABLE", "redriveStatusReason": f"Execution is {r.status} and cannot "
+                                                                          "be redriven"}
         return out
 
     def list_executions(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
+        if "mapRunArn" in params:
+            raise ApiError("NotImplemented", "asl serve does not list a Map Run's child executions yet")
         arn = params.get("stateMachineArn")
         if arn is None:
             raise validation("Must provide a StateMachine ARN or MapRun ARN")
@@ -210,28 +189,18 @@ class Executions:
             raise does_not_exist("Execution", arn)
         return record
 
-    # -- task tokens
+    # -- task tokens and activities: the runtime's own objects check the arguments and raise ApiError
     def send_task_success(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
-        try:
-            output = parse_input(params["output"])
-        except InvalidExecutionInput as e:
-            raise ApiError("InvalidOutput", str(e).replace("execution input", "output")) from None
-        return _callback(self.runner.resources.callbacks.send_success, params["taskToken"], output)
+        self.runner.resources.callbacks.send_success(params["taskToken"], params["output"])
+        return {}
 
     def send_task_failure(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
-        return _callback(self.runner.resources.callbacks.send_failure, params["taskToken"], params.get("error"),
-                         params.get("cause"))
+        self.runner.resources.callbacks.send_failure(params["taskToken"], params.get("error"), params.get("cause"))
+        return {}
 
     def send_task_heartbeat(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
-        return _callback(self.runner.resources.callbacks.send_heartbeat, params["taskToken"])
-
-
-def _callback(send: Any, *args: Any) -> dict[str, Any]:
-    try:
-        send(*args)
-    except TaskTokenError as e:
-        raise ApiError(e.code, e.message) from None
-    return {}
+        self.runner.resources.callbacks.send_heartbeat(params["taskToken"])
+        return {}
 
 
 def _express_arn(machine: StateMachine, name: str, seed: int) -> str:
@@ -252,14 +221,17 @@ def _summary(r: ExecutionRecord) -> dict[str, Any]:
     return out
 
 
+def _outcome(output: str | None, error: str | None, cause: str | None) -> dict[str, Any]:
+    """The end of an execution as DescribeExecution and StartSyncExecution show it."""
+    out: dict[str, Any] = {} if output is None else {"output": output, "outputDetails": {"included": True}}
+    return out | {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
+
+
 def _without_data(event: dict[str, Any]) -> dict[str, Any]:
-    """An event as ``includeExecutionData=false`` shows it: no input or output, marked not included."""
+    """An event as ``includeExecutionData=false`` shows it: without its input and output."""
     out = {}
     for key, value in event.items():
         if isinstance(value, dict) and any(f in value for f in _DATA_FIELDS):
             value = {k: v for k, v in value.items() if k not in _DATA_FIELDS}
-            for f in _DATA_FIELDS:
-                if f + "Details" in value:
-                    value[f + "Details"] = {"included": False}
         out[key] = value
     return out

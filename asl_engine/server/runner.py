@@ -17,16 +17,18 @@ from asl_engine.integrations.registry import Resources
 from asl_engine.runtime.clock import Clock
 from asl_engine.runtime.execution import ExecutionResult
 from asl_engine.runtime.services import Services
+from asl_engine.server.map_runs import MapRunTracker
 from asl_engine.state_machine import StateMachine
 from asl_engine.store import ExecutionRecord, Store
 
 
 class _Live:
-    """The moving parts of one running execution: its task and where its history stands."""
+    """The moving parts of one running execution: its task, where its history stands, its Map Runs."""
 
-    def __init__(self, arn: str, store: Store) -> None:
-        self.arn = arn
+    def __init__(self, record: ExecutionRecord, store: Store) -> None:
+        self.arn = record.arn
         self.store = store
+        self.map_runs = MapRunTracker(store, record)
         self.last_event = 0
         self.closed = False
         self.task: asyncio.Task | None = None
@@ -35,7 +37,9 @@ class _Live:
         if self.closed:
             return
         self.last_event = event["id"]
-        self.store.append_event(self.arn, {**event, "timestamp": event["timestamp"].timestamp()})
+        stored = {**event, "timestamp": event["timestamp"].timestamp()}
+        self.store.append_event(self.arn, stored)
+        self.map_runs.observe(stored)
 
 
 class Runner:
@@ -50,7 +54,7 @@ class Runner:
 
     def start(self, record: ExecutionRecord, machine: StateMachine, input: Any) -> None:
         """Run a STANDARD execution whose record is already stored (status RUNNING)."""
-        live = _Live(record.arn, self.store)
+        live = _Live(record, self.store)
         self._live[record.arn] = live
         live.task = asyncio.get_running_loop().create_task(self._drive(record, machine, input, live))
 
@@ -81,13 +85,20 @@ class Runner:
         record.status, record.output = result.status, result.output_json
         record.error, record.cause = result.error, result.cause
         record.stop = result.stop_date.timestamp()
+        live.map_runs.finish(result.map_runs, record.stop)
         self.store.put_execution(record)
+
+    async def finished(self, arn: str) -> None:
+        """Return once the execution's task (if it runs here) has ended, however it ended."""
+        live = self._live.get(arn)
+        if live is not None and live.task is not None:
+            await asyncio.wait({live.task})
 
     def stop(self, record: ExecutionRecord, error: str | None, cause: str | None) -> None:
         """Abort a running execution: cancel its task, end its history with ExecutionAborted, close it."""
         live = self._live.pop(record.arn, None)
         if live is None:  # running in the store but not here (the service restarted): close it all the same
-            live = _Live(record.arn, self.store)
+            live = _Live(record, self.store)
             live.last_event = len(self.store.events(record.arn))
         elif live.task is not None:
             live.task.cancel()
@@ -102,6 +113,7 @@ class Runner:
         if details:
             event[details_key] = details
         live.closed = True
+        live.map_runs.finish([], now)
         self.store.append_event(record.arn, event)
         record.status, record.error, record.cause, record.stop = status, error, cause, now
         self.store.put_execution(record)

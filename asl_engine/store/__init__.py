@@ -2,11 +2,11 @@
 
 from asl_engine.store.base import Store, StoreError
 from asl_engine.store.memory import MemoryStore
-from asl_engine.store.records import AliasRecord, ExecutionRecord, StateMachineRecord, VersionRecord
+from asl_engine.store.records import AliasRecord, ExecutionRecord, MapRunRecord, StateMachineRecord, VersionRecord
 from asl_engine.store.sqlite import SqliteStore
 
-__all__ = ["AliasRecord", "ExecutionRecord", "MemoryStore", "SqliteStore", "StateMachineRecord", "Store",
-           "StoreError", "VersionRecord", "open_store"]
+__all__ = ["AliasRecord", "ExecutionRecord", "MapRunRecord", "MemoryStore", "SqliteStore", "StateMachineRecord",
+           "Store", "StoreError", "VersionRecord", "open_store"]
 
 
 def open_store(path: str) -> Store:

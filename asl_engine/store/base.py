@@ -2,16 +2,20 @@
 
 Every write is atomic and is made only after a request has been validated,
 so a rejected request leaves the store as it was.  History is appended one
-event at a time as the execution produces it, which is what a later replay
-after a crash reads back.
+event at a time as the execution produces it (committed before the engine
+moves on), and each execution keeps what a replay after a crash needs: the
+definition it runs, its input, start time and the seed of its randomness;
+the virtual clock's offset is in the meta table.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from asl_engine.store.records import AliasRecord, ExecutionRecord, StateMachineRecord, VersionRecord
+from asl_engine.store.records import AliasRecord, ExecutionRecord, MapRunRecord, StateMachineRecord, VersionRecord
 
 
 class StoreError(Exception):
@@ -20,6 +24,14 @@ class StoreError(Exception):
 
 class Store(ABC):
     """Persistence for state machines, versions, aliases, tags, executions and their history."""
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Writes inside happen together or not at all (nesting joins the outer block).
+
+        The memory store has nothing to roll back to: callers validate before they write.
+        """
+        yield
 
     # state machines (deleting one deletes its versions, aliases and tags; executions stay)
     @abstractmethod
@@ -93,10 +105,21 @@ class Store(ABC):
     def events(self, execution_arn: str) -> list[dict[str, Any]]:
         """The execution's events in id order."""
 
+    # map runs (deleted with their execution)
+    @abstractmethod
+    def put_map_run(self, record: MapRunRecord) -> None: ...
+
+    @abstractmethod
+    def get_map_run(self, arn: str) -> MapRunRecord | None: ...
+
+    @abstractmethod
+    def list_map_runs(self, execution_arn: str) -> list[MapRunRecord]:
+        """Oldest first."""
+
     # retention and service state
     @abstractmethod
     def purge_closed(self, stopped_before: float) -> int:
-        """Delete executions (and their history) that ended before the time; returns how many."""
+        """Delete executions (with their history and map runs) that ended before the time; returns how many."""
 
     @abstractmethod
     def get_meta(self, key: str) -> str | None: ...

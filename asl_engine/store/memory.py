@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from asl_engine.store.base import Store
-from asl_engine.store.records import AliasRecord, ExecutionRecord, StateMachineRecord, VersionRecord
+from asl_engine.store.records import AliasRecord, ExecutionRecord, MapRunRecord, StateMachineRecord, VersionRecord
 
 
 class MemoryStore(Store):
@@ -19,6 +19,7 @@ class MemoryStore(Store):
         self._tags: dict[str, dict[str, str]] = {}
         self._executions: dict[str, ExecutionRecord] = {}
         self._events: dict[str, list[dict[str, Any]]] = {}
+        self._map_runs: dict[str, MapRunRecord] = {}
         self._meta: dict[str, str] = {}
 
     def put_state_machine(self, record: StateMachineRecord) -> None:
@@ -91,11 +92,23 @@ class MemoryStore(Store):
     def events(self, execution_arn: str) -> list[dict[str, Any]]:
         return list(self._events.get(execution_arn, []))
 
+    def put_map_run(self, record: MapRunRecord) -> None:
+        self._map_runs[record.arn] = copy.deepcopy(record)
+
+    def get_map_run(self, arn: str) -> MapRunRecord | None:
+        return copy.deepcopy(self._map_runs.get(arn))
+
+    def list_map_runs(self, execution_arn: str) -> list[MapRunRecord]:
+        return sorted((copy.deepcopy(m) for m in self._map_runs.values() if m.execution_arn == execution_arn),
+                      key=lambda m: m.start)
+
     def purge_closed(self, stopped_before: float) -> int:
-        old = [arn for arn, e in self._executions.items() if e.stop is not None and e.stop < stopped_before]
+        old = {arn for arn, e in self._executions.items() if e.stop is not None and e.stop < stopped_before}
         for arn in old:
             del self._executions[arn]
             self._events.pop(arn, None)
+        for key in [k for k, m in self._map_runs.items() if m.execution_arn in old]:
+            del self._map_runs[key]
         return len(old)
 
     def get_meta(self, key: str) -> str | None:

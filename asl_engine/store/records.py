@@ -75,6 +75,23 @@ class ExecutionRecord:
     alias_arn: str | None = None
 
 
+@dataclass
+class MapRunRecord:
+    """A Distributed Map's run, as DescribeMapRun reports it."""
+
+    arn: str
+    execution_arn: str
+    state_machine_arn: str
+    start: float
+    status: str = "RUNNING"
+    stop: float | None = None
+    max_concurrency: int = 0
+    tolerated_failure_percentage: float = 0.0
+    tolerated_failure_count: int = 0
+    total: int = 0
+    failed: int = 0
+
+
 def to_doc(record: Any) -> dict[str, Any]:
     """A record as a JSON-ready dict."""
     return asdict(record)

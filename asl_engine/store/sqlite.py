@@ -19,6 +19,7 @@ from asl_engine.store.base import Store, StoreError
 from asl_engine.store.records import (
     AliasRecord,
     ExecutionRecord,
+    MapRunRecord,
     StateMachineRecord,
     VersionRecord,
     from_doc,
@@ -45,6 +46,8 @@ CREATE INDEX executions_by_status ON executions (status);
 CREATE INDEX executions_by_stop ON executions (stop);
 CREATE TABLE events (execution_arn TEXT NOT NULL, id INTEGER NOT NULL, doc TEXT NOT NULL,
                      PRIMARY KEY (execution_arn, id)) WITHOUT ROWID;
+CREATE TABLE map_runs (arn TEXT PRIMARY KEY, execution_arn TEXT NOT NULL, start REAL NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX map_runs_by_execution ON map_runs (execution_arn, start);
 """
 
 
@@ -58,16 +61,29 @@ class SqliteStore(Store):
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._conn = _open(self.path)
+        self._depth = 0
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def atomic(self) -> Iterator[None]:
+        if self._depth:
+            yield
+            return
+        self._depth += 1
         self._conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self._conn
+            yield
         except BaseException:
             self._conn.execute("ROLLBACK")
             raise
-        self._conn.execute("COMMIT")
+        else:
+            self._conn.execute("COMMIT")
+        finally:
+            self._depth -= 1
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self.atomic():
+            yield self._conn
 
     def _one(self, cls: type, sql: str, *args: Any) -> Any:
         row = self._conn.execute(sql, args).fetchone()
@@ -158,10 +174,22 @@ class SqliteStore(Store):
         rows = self._conn.execute("SELECT doc FROM events WHERE execution_arn = ? ORDER BY id", (execution_arn,))
         return [json.loads(row[0]) for row in rows]
 
+    def put_map_run(self, record: MapRunRecord) -> None:
+        self._conn.execute("INSERT OR REPLACE INTO map_runs VALUES (?, ?, ?, ?)",
+                           (record.arn, record.execution_arn, record.start, _dumps(to_doc(record))))
+
+    def get_map_run(self, arn: str) -> MapRunRecord | None:
+        return self._one(MapRunRecord, "SELECT doc FROM map_runs WHERE arn = ?", arn)
+
+    def list_map_runs(self, execution_arn: str) -> list[MapRunRecord]:
+        return self._all(MapRunRecord, "SELECT doc FROM map_runs WHERE execution_arn = ? ORDER BY start, arn",
+                         execution_arn)
+
     def purge_closed(self, stopped_before: float) -> int:
         with self._transaction() as conn:
             old = "SELECT arn FROM executions WHERE stop IS NOT NULL AND stop < ?"
             conn.execute(f"DELETE FROM events WHERE execution_arn IN ({old})", (stopped_before,))
+            conn.execute(f"DELETE FROM map_runs WHERE execution_arn IN ({old})", (stopped_before,))
             return conn.execute("DELETE FROM executions WHERE stop IS NOT NULL AND stop < ?",
                                 (stopped_before,)).rowcount
 

@@ -25,10 +25,16 @@ def with_presets(case: dict, observation: dict) -> dict:
         if rule.get("role") == "preset" and rule.get("name") == "sfn_sqs_integration":
             rules += [{"role": "key_value", "key": key, "placeholder": _hyphenated(key), "replace_reference": True}
                       for key in _SQS_KEYS]
+            # ARN resource names become <resource:N> in order: the case's topics (in its input), then the role
+            names = [r["name"] for r in case.get("other_resources") or [] if r.get("kind") == "sns_topic"]
             role_arn = (observation.get("names") or {}).get("role_arn")
             if role_arn:
-                rules.append({"role": "regex", "value": re.escape(role_arn.rsplit("/", 1)[-1]),
-                              "placeholder": "<resource:1>"})
+                names.append(role_arn.rsplit("/", 1)[-1])
+            rules += [{"role": "regex", "value": re.escape(name), "placeholder": f"<resource:{i}>"}
+                      for i, name in enumerate(names, 1)]
+        elif rule.get("role") == "preset" and rule.get("name") == "dynamodb_api":
+            rules.append({"role": "key_value", "key": "TableName", "placeholder": "<test-table>",
+                          "replace_reference": False})
         else:
             rules.append(rule)
     return {**case, "normalize": rules}

@@ -13,8 +13,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from asl_engine import InvalidDefinition, Resources, StateMachine, VirtualClock
+from asl_engine.integrations.clients import ClientFactory
 from asl_engine.integrations.mocks import MockConfig, Mocks
 from asl_engine.runtime.services import Services
+from tests.conformance import interactions
+from tests.conformance.provision import provision
 
 ACCOUNT = "111111111111"
 # Recorded TimestampPath inputs are relative to the recording's "now": start the virtual clock at ours.
@@ -26,6 +29,7 @@ class InProcessBackend:
 
     def __init__(self, region: str = "us-east-1") -> None:
         self.region = region
+        self.clients = ClientFactory(region=region, account=ACCOUNT)  # moto, as the recorded account
 
     def run_case(self, case: dict, timeout: float) -> dict[str, Any]:
         sm_info = case.get("state_machine") or {}
@@ -42,8 +46,13 @@ class InProcessBackend:
         except InvalidDefinition as e:
             obs["api_error"] = f"create_state_machine: InvalidDefinition: {e}"
             return obs
-        result = sm.run(case.get("input") or "{}", name=exec_name, clock=VirtualClock(START),
-                        resources=self.resources(case), services=Services(seed=0), run_for=timeout)
+        # interactive cases: interactions.run plays the recorded client (callbacks, activity workers) beside
+        # the execution, and is plain sm.run for the others (owner of interactions.py: callbacks/activities)
+        resources = self.resources(case)
+        if not case.get("self_contained"):
+            provision(case, resources, self.region, ACCOUNT, role_arn)
+        result = interactions.run(sm, case, resources, case.get("input") or "{}", name=exec_name,
+                                  clock=VirtualClock(START), services=Services(seed=0), run_for=timeout)
         names["execution_arn"] = result.execution_arn
         describe = {"executionArn": result.execution_arn, "stateMachineArn": sm.arn, "name": result.name,
                     "status": result.status, "startDate": result.start_date, "stopDate": result.stop_date,
@@ -64,7 +73,7 @@ class InProcessBackend:
         """The run's resource layer; a case recorded with a MockConfigFile answers its Task states from it."""
         config = case.get("mock_config")
         mocks = Mocks(MockConfig(config), case["execution"]["mock_test_case"]) if config else None
-        return Resources(mocks=mocks)
+        return Resources(mocks=mocks, clients=self.clients)
 
 
 def factory(region: str = "us-east-1", endpoint_url: str | None = None) -> InProcessBackend:

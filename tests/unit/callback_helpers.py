@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -28,24 +27,16 @@ def run_beside(definition: Any, client: Callable[[], Awaitable[Any]], resources:
     assertion failing inside it fails the test.
     """
     clock = clock or VirtualClock(START)
-    loop = clock.new_loop()
 
     async def main():
         helper = asyncio.ensure_future(client())
-        try:
-            return await machine(definition).run_async({} if input is None else input, "exec", clock, resources,
-                                                       services=Services(seed=1))
-        finally:
-            if helper.done() and not helper.cancelled() and helper.exception() is not None:
-                raise helper.exception()
-            helper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await helper
+        result = await machine(definition).run_async({} if input is None else input, "exec", clock, resources,
+                                                     services=Services(seed=1))
+        if helper.done():
+            helper.result()  # an assertion that failed in the client fails the test
+        return result
 
-    try:
-        return loop.run_until_complete(main())
-    finally:
-        loop.close()
+    return clock.run(main())
 
 
 class TokenInbox:

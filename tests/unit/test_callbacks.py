@@ -172,6 +172,15 @@ class TestApiErrors:
             Resources().callbacks.send_success("NoSuchTaskToken", "{}")
         assert (e.value.code, e.value.message) == ("InvalidToken", "Invalid Token: 'Invalid token'")
 
+    def test_a_token_issued_by_an_earlier_runtime_has_timed_out(self):
+        _, token = self.answered_token()
+        with pytest.raises(ApiError) as e:
+            Resources().callbacks.send_heartbeat(token)
+        assert e.value.code == "TaskTimedOut"
+        with pytest.raises(ApiError) as e:
+            Resources().callbacks.send_heartbeat(token[:-8] + "AAAAAAA=")
+        assert e.value.code == "InvalidToken"
+
     @pytest.mark.parametrize("answer", ["send_success", "send_failure", "send_heartbeat"])
     def test_a_closed_task_has_timed_out(self, answer):
         resources, token = self.answered_token()
@@ -214,7 +223,63 @@ class TestApiErrors:
 
     def test_error_and_cause_lengths_are_checked(self):
         callbacks = Resources().callbacks
-        with pytest.raises(ApiError, match="'error'.*256"):
+        with pytest.raises(ApiError, match=r"'error'.*256"):
             callbacks.send_failure("t", "E" * 257)
-        with pytest.raises(ApiError, match="'cause'.*32768"):
+        with pytest.raises(ApiError, match=r"'cause'.*32768"):
             callbacks.send_failure("t", "E", "c" * 32_769)
+
+
+class TestSyncTasks:
+    SYNC = "arn:aws:states:::glue:startJobRun.sync"
+
+    def run_job(self, answer_early: bool):
+        tokens: list[str] = []
+
+        async def job(payload):
+            tokens.append(payload["Token"])
+            await asyncio.sleep(3600)
+            return "job result"
+
+        resources = Resources({self.SYNC: job})
+
+        async def client():
+            if answer_early:
+                while not tokens:
+                    await asyncio.sleep(1)
+                resources.callbacks.send_success(tokens[0], '"ended early"')
+
+        definition = callback_task()
+        definition["States"]["T"]["Resource"] = self.SYNC
+        return run_beside(definition, client, resources)
+
+    def test_a_client_may_end_a_sync_task_early_with_its_token(self):
+        # recorded: callback/TestCallback__test_sync_with_task_token
+        ex = self.run_job(answer_early=True)
+        assert (ex.output, seconds_after_start(event(ex, "TaskSucceeded"))) == ("ended early", 1)
+
+    def test_otherwise_the_job_decides(self):
+        ex = self.run_job(answer_early=False)
+        assert (ex.output, seconds_after_start(event(ex, "TaskSucceeded"))) == ("job result", 3600)
+
+
+class TestInParallel:
+    def test_a_failed_callback_in_a_branch_is_aborted_before_the_parallel_fails(self):
+        # recorded: callback/TestCallback__test_sqs_failure_in_wait_for_task_tok_no_error_field_SQS_PARALLEL_...
+        inbox = TokenInbox()
+        resources = resources_with(inbox)
+
+        async def client():
+            resources.callbacks.send_failure(await inbox.token())
+
+        definition = {"StartAt": "P", "States": {"P": {
+            "Type": "Parallel", "Branches": [callback_task(), {"StartAt": "W", "States": {
+                "W": {"Type": "Wait", "Seconds": 100, "End": True}}}],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "C"}], "End": True},
+            "C": {"Type": "Pass", "End": True}}}
+        ex = run_beside(definition, client, resources)
+        assert ex.output == {"error": {"Error": None, "Cause": None}}
+        by_id = {e["id"]: e for e in ex.history}
+        failed = event(ex, "TaskFailed")["id"]
+        assert by_id[failed + 1]["type"] == "TaskStateAborted" and by_id[failed + 1]["previousEventId"] == failed
+        assert event(ex, "WaitStateAborted")
+        assert event(ex, "ParallelStateFailed")["previousEventId"] == failed

@@ -299,10 +299,11 @@ class TestServiceCallable:
         assert (details(failed)["resourceType"], details(failed)["resource"]) == ("sns", "publish")
 
     def test_missing_implementation_is_runtime_error(self):
-        ex = run(simple_task(SNS), {}, resources={})
+        unknown = "arn:aws:states:::nosuchservice:doSomething"
+        ex = run(simple_task(unknown), {}, resources={})
         assert ex.status == "FAILED"
         assert ex.error == "States.Runtime"
-        assert SNS in ex.cause
+        assert unknown in ex.cause
 
 
 class TestTaskDataFlow:

@@ -8,9 +8,10 @@ chain, and the Map's own Succeeded/Exited events follow the latest event.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Any, NoReturn
 
 from asl_engine.errors import StateFailure, StatesError
+from asl_engine.integrations.result_writer import ChildExecution
 from asl_engine.query.jsonpath import PathNotFound, reference_conflict
 from asl_engine.query.scope import Scope
 from asl_engine.runtime.concurrency import run_all
@@ -28,8 +29,8 @@ class MapSettings:
     """The compiled Map fields besides the data flow (JSONPath mode)."""
 
     __slots__ = ("batcher", "distributed", "item_selector", "items_path", "max_concurrency",
-                 "max_concurrency_path", "tolerated_count", "tolerated_count_path", "tolerated_percentage",
-                 "tolerated_percentage_path")
+                 "max_concurrency_path", "reader", "tolerated_count", "tolerated_count_path", "tolerated_percentage",
+                 "tolerated_percentage_path", "writer")
 
     def __init__(self, **fields: Any) -> None:
         for key in self.__slots__:
@@ -51,16 +52,17 @@ class MapState(RecoverableState):
     async def _attempt(self, frame: Frame, raw: Any) -> Outcome:
         io, settings = self.io, self.settings
         effective = io.effective_input(frame, raw)
-        items = self._items(frame, effective)
-        if settings.batcher is not None:
-            items = settings.batcher(frame, effective, items)
-        inputs = self._item_inputs(frame, effective, items)
-        frame.emit("MapStateStarted", {"length": len(inputs)})
-        if settings.distributed:
-            results, resume = await self._map_run(frame, effective, inputs)
+        if settings.reader is not None:  # the Map Run reads the items (recorded: MapStateStarted has length 0)
+            frame.emit("MapStateStarted", {"length": 0})
+            results, resume = await self._map_run(frame, effective, None)
         else:
-            results = await self._inline(frame, effective, inputs)
-            resume = len(frame.history)
+            inputs = self._inputs(frame, effective, self._items(frame, effective))
+            frame.emit("MapStateStarted", {"length": len(inputs)})
+            if settings.distributed:
+                results, resume = await self._map_run(frame, effective, inputs)
+            else:
+                results = await self._inline(frame, effective, inputs)
+                resume = len(frame.history)
         frame.prev = len(frame.history)
         frame.emit("MapStateSucceeded")
         frame.prev = resume  # recorded: the exit follows the last iteration's event, or MapRunStarted
@@ -79,6 +81,12 @@ class MapState(RecoverableState):
             raise StateFailure("States.Runtime", f"The ItemsPath field '{path.text if path else '$'}' does not "
                                                  "reference an array value")
         return items
+
+    def _inputs(self, frame: Frame, effective: Any, items: list) -> list:
+        """The iterations' inputs: the items, batched by the ItemBatcher, through the ItemSelector."""
+        if self.settings.batcher is not None:
+            items = self.settings.batcher(frame, effective, items)
+        return self._item_inputs(frame, effective, items)
 
     def _item_inputs(self, frame: Frame, effective: Any, items: list) -> list:
         """Each iteration's input: the item, or ItemSelector evaluated with ``$$.Map.Item``.
@@ -135,36 +143,51 @@ class MapState(RecoverableState):
             frame.emit("MapStateFailed")
             raise
 
-    async def _map_run(self, frame: Frame, effective: Any, inputs: list) -> tuple[list, int]:
+    async def _map_run(self, frame: Frame, effective: Any, inputs: list | None) -> tuple[Any, int]:
         """DISTRIBUTED mode: each item is a child execution with its own history; failures are tolerated
-        up to ToleratedFailureCount/Percentage."""
+        up to ToleratedFailureCount/Percentage. ``inputs`` is None when the ItemReader reads them."""
         run = frame.run
         map_run = run.state_machine_arn.replace(":stateMachine:", ":mapRun:")
         # AWS names a Map Run <state machine>/<uuid>:<uuid> (recorded: the first part is a uuid, not the state)
         map_run_arn = f"{map_run}/{run.services.uuid4()}:{run.services.uuid4()}"
         started = frame.emit("MapRunStarted", {"mapRunArn": map_run_arn})
+        if inputs is None:
+            try:
+                inputs = self._inputs(frame, effective, await self.settings.reader.read(frame, effective))
+            except StatesError as e:
+                _run_failed(frame, e)
         children: list[History] = []
         failures: list[int] = []
+        writer = self.settings.writer
+        records: list[Any] = [None] * len(inputs) if writer is not None else []
 
         async def one(i: int) -> Any:
             history = History(limit=run.history.limit)
             children.append(history)
             child = Frame(run, 0, {}, {"Index": i, "Value": inputs[i]}, history)  # no outer variables
+            start = run.clock.now() if writer is not None else None
             try:
-                return await run_branch(child, self.processor, inputs[i])
+                result = await run_branch(child, self.processor, inputs[i])
             except StatesError as e:
                 failures.append(i)
+                if writer is not None:
+                    records[i] = ChildExecution(inputs[i], start, run.clock.now(), error=e.error, cause=e.cause)
                 return {"Error": e.error, "Cause": e.cause}
+            if writer is not None:
+                records[i] = ChildExecution(inputs[i], start, run.clock.now(), output=result)
+            return result
 
-        results = await run_all(len(inputs), one, self._limit(frame, effective, DISTRIBUTED_CONCURRENCY))
+        results: Any = await run_all(len(inputs), one, self._limit(frame, effective, DISTRIBUTED_CONCURRENCY))
         run.map_runs.append({"mapRunArn": map_run_arn, "executions": children, "failures": len(failures),
                              "total": len(inputs)})
+        if writer is not None:
+            try:
+                results = await writer.result(frame, effective, map_run_arn, records)
+            except StatesError as e:
+                _run_failed(frame, e)
         if failures and self._exceeds_tolerance(frame, effective, len(failures), len(inputs)):
-            frame.emit("MapRunFailed", {"error": "States.ExceedToleratedFailureThreshold",
-                                        "cause": "The specified tolerated failure threshold was exceeded"})
-            frame.emit("MapStateFailed")
-            raise StatesError("States.ExceedToleratedFailureThreshold",
-                              "The specified tolerated failure threshold was exceeded")
+            _run_failed(frame, StatesError("States.ExceedToleratedFailureThreshold",
+                                           "The specified tolerated failure threshold was exceeded"))
         frame.emit("MapRunSucceeded")
         return results, started
 
@@ -183,6 +206,16 @@ class MapState(RecoverableState):
         return not (percentage is not None and total and failed * 100 / total <= percentage)
 
 
+def _run_failed(frame: Frame, failure: StatesError) -> NoReturn:
+    """The Map Run failed (items unreadable, results unwritable, too many failures): so does the Map."""
+    details = {"error": failure.error}
+    if failure.cause is not None:
+        details["cause"] = failure.cause
+    frame.emit("MapRunFailed", details)
+    frame.emit("MapStateFailed")
+    raise failure
+
+
 def _read_int(path: Any, field: str, frame: Frame, effective: Any) -> Any:
     try:
         value = path.find(frame.scope(effective))
@@ -195,19 +228,44 @@ def _read_int(path: Any, field: str, frame: Frame, effective: Any) -> Any:
     return value
 
 
-def batch_items(max_items: int | None, max_bytes: int | None, batch_input: Any):
-    """An ItemBatcher: groups items into ``{"Items": [...], "BatchInput": ...}`` objects."""
+def read_count(path: Any, field: str, scope: Any) -> int:
+    """A count read at run time (MaxItemsPath, MaxItemsPerBatchPath...).
+
+    Recorded (assign/..._MAP_STATE_REFERENCE_IN_MAX_ITEMS_PATH and _IN_MAX_PER_BATCH_PATH): AWS takes the
+    strings "2" and "15000" from variables as numbers.
+    """
+    try:
+        value = path.find(scope)
+    except PathNotFound:
+        raise StateFailure("States.Runtime", f"The {field} field does not reference an input value: "
+                                             f"{path.text}") from None
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise StateFailure("States.Runtime", f"The {field} field references an invalid value: {path.text} == "
+                                             f"{value}")
+    return value
+
+
+def batch_items(max_items: int | None, max_items_path: Any, max_bytes: int | None, max_bytes_path: Any,
+                batch_input: Any):
+    """An ItemBatcher: groups items into ``{"Items": [...], "BatchInput": ...}`` objects; a limit given by a
+    path is read when the Map runs."""
     def batcher(frame: Frame, effective: Any, items: list) -> list:
+        scope = frame.scope(effective)
+        max_items_ = read_count(max_items_path, "MaxItemsPerBatchPath", scope) if max_items_path else max_items
+        max_bytes_ = read_count(max_bytes_path, "MaxInputBytesPerBatchPath", scope) if max_bytes_path else max_bytes
         batches, current, size = [], [], 0
         for item in items:
-            item_size = len(dumps(item).encode()) if max_bytes else 0
-            if current and ((max_items and len(current) >= max_items) or (max_bytes and size + item_size > max_bytes)):
+            item_size = len(dumps(item).encode()) if max_bytes_ else 0
+            if current and ((max_items_ and len(current) >= max_items_)
+                            or (max_bytes_ and size + item_size > max_bytes_)):
                 batches.append(current)
                 current, size = [], 0
             current.append(item)
             size += item_size
         if current:
             batches.append(current)
-        extra = batch_input.evaluate(frame.scope(effective), frame.run.services) if batch_input else None
+        extra = batch_input.evaluate(scope, frame.run.services) if batch_input else None
         return [{"Items": b, **({"BatchInput": extra} if batch_input else {})} for b in batches]
     return batcher

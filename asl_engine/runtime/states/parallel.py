@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from asl_engine.errors import StatesError
@@ -10,6 +11,8 @@ from asl_engine.runtime.frame import Frame
 from asl_engine.runtime.interpreter import run_branch
 from asl_engine.runtime.states.base import Outcome, RecoverableState
 from asl_engine.runtime.variables import inner_scope
+
+_ABORTABLE = frozenset({"Task", "Map", "Parallel", "Wait"})
 
 
 class ParallelState(RecoverableState):
@@ -29,13 +32,21 @@ class ParallelState(RecoverableState):
         frame.emit("ParallelStateStarted")
         started = frame.prev
         failed_at = [started]
+        failing = [False]
 
         async def one(i: int) -> Any:
+            branch = self.branches[i]
             child = frame.child(variables=inner_scope(frame.variables))
             try:
-                return await run_branch(child, self.branches[i], branch_input)
+                return await run_branch(child, branch, branch_input)
             except StatesError:
                 failed_at[0] = child.prev
+                failing[0] = True
+                _abort(child, branch)
+                raise
+            except asyncio.CancelledError:
+                if failing[0]:  # a sibling branch failed
+                    _abort(child, branch)
                 raise
 
         history = frame.run.history
@@ -50,3 +61,17 @@ class ParallelState(RecoverableState):
         frame.emit("ParallelStateSucceeded")
         frame.prev = last
         return self.next, io.output(frame, raw, results)
+
+
+def _abort(frame: Frame, branch: Any) -> None:
+    """AWS's ``<Type>StateAborted`` for a branch's state left unfinished when the Parallel fails.
+
+    The failed state itself is aborted too: TaskFailed, then TaskStateAborted, then ParallelStateFailed
+    chained to the TaskFailed (recorded: callback/TestCallback__test_sqs_failure_in_wait_for_task_tok_no_error_
+    field_SQS_PARALLEL_WAIT_FOR_TASK_TOKEN, states_variables/*parallel_catch_error*).  Only Task, Map,
+    Parallel and Wait states have such an event.
+    """
+    state = branch.states.get(frame.state_name)
+    kind = state.entered_type.removesuffix("StateEntered") if state is not None else ""
+    if kind in _ABORTABLE:
+        frame.emit(f"{kind}StateAborted")

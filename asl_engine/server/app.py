@@ -1,0 +1,88 @@
+"""The ASGI application: one port for Step Functions, the admin endpoints, and moto for the rest.
+
+A request is Step Functions' when its ``X-Amz-Target`` names the service or
+its SigV4 scope is ``states``; ``/_asl/...`` is the admin API; a Lambda
+Invoke of a function asl serve runs itself is answered here; anything else
+goes to moto (when enabled), which tells services apart the way AWS does.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from asl_engine.server import protocol
+from asl_engine.server.admin import admin_app
+from asl_engine.server.context import Caller, signing_scope
+from asl_engine.server.errors import ApiError
+from asl_engine.server.lambda_api import LambdaInvoke
+from asl_engine.server.model import SIGNING_NAME, TARGET_PREFIX
+from asl_engine.server.service import StepFunctionsService
+
+log = logging.getLogger("asl_engine.server")
+
+
+class Gateway:
+    """Routes each HTTP request to the Step Functions endpoint, the admin app, or moto."""
+
+    def __init__(self, service: StepFunctionsService, moto: ASGIApp | None = None) -> None:
+        self.service = service
+        self.admin = admin_app(service)
+        self.lambdas = LambdaInvoke(service.resources.functions, service.clock)
+        self.moto = moto
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        if request.url.path.startswith("/_asl/"):
+            await self.admin(scope, receive, send)
+            return
+        target = request.headers.get("x-amz-target", "")
+        signed = signing_scope(request.headers.get("authorization", ""))
+        function = self.lambdas.function(request)
+        if target.startswith(TARGET_PREFIX + ".") or (signed is not None and signed[1] == SIGNING_NAME):
+            response = await self._step_functions(request, _caller(signed))
+        elif function is not None:
+            response = await self.lambdas.invoke(request, function, _caller(signed))
+        elif self.moto is not None:
+            await self.moto(scope, receive, send)
+            return
+        else:
+            response = JSONResponse({"message": "asl serve answers Step Functions only (moto is off)"}, 404)
+        await response(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        """Close the service (executions' tasks, the store) when the server shuts down.
+
+        Here rather than after ``Server.serve()`` returns: on SIGTERM uvicorn re-raises the signal once it
+        has shut down, which ends the process before any code after it runs.
+        """
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.service.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _step_functions(self, request: Request, caller: Caller) -> Response:
+        try:
+            op, params = await protocol.read_call(request)
+            return protocol.result(await self.service.call(op.name, params, caller))
+        except ApiError as e:
+            return protocol.error(e)
+        except Exception:
+            log.exception("internal error in %s", request.headers.get("x-amz-target"))
+            return protocol.error(ApiError("InternalFailure", "An internal error occurred in asl serve"))
+
+
+def _caller(signed: tuple[str, str] | None) -> Caller:
+    return Caller(region=signed[0]) if signed else Caller()

@@ -1,0 +1,91 @@
+"""``asl serve``: the service on one event loop (the clock's), served by uvicorn, until a signal stops it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import uvicorn
+
+from asl_engine.integrations.registry import Resources
+from asl_engine.runtime.clock import Clock, RealClock
+from asl_engine.server.admin import CLOCK_OFFSET
+from asl_engine.server.app import Gateway
+from asl_engine.server.clock import ShiftedClock
+from asl_engine.server.service import StepFunctionsService
+from asl_engine.store import Store, open_store
+
+DAY = 86_400.0
+SWEEP_INTERVAL = 60.0
+
+
+@dataclass
+class ServeOptions:
+    """What ``asl serve``'s flags set; ``resources`` binds Task resources / Lambda names to local handlers."""
+
+    host: str = "127.0.0.1"
+    port: int = 8083  # Step Functions Local's port
+    db: str = ".asl/state.db"
+    virtual_clock: bool = False
+    start_time: datetime | None = None
+    retention_days: float = 90.0  # how long AWS keeps closed executions
+    seed: int | None = None
+    moto: bool = True
+    resources: dict[str, Any] = field(default_factory=dict)
+
+
+def make_clock(options: ServeOptions, store: Store) -> Clock:
+    """The real clock, or a virtual one that resumes where the store's last advance left it."""
+    if not options.virtual_clock:
+        return RealClock()
+    if options.start_time is not None:
+        return ShiftedClock(options.start_time)
+    saved = store.get_meta(CLOCK_OFFSET)
+    return ShiftedClock(offset=float(saved) if saved else 0.0)
+
+
+def serve(options: ServeOptions) -> None:
+    """Run until SIGINT/SIGTERM; raises StoreError before binding anything if the store is unusable."""
+    store = open_store(options.db)
+    clock = make_clock(options, store)
+    clock.run(_serve(StepFunctionsService(store, clock, Resources(options.resources), seed=options.seed), options))
+
+
+async def _serve(service: StepFunctionsService, options: ServeOptions) -> None:
+    from asl_engine.server.moto_bridge import moto_app  # moto's server (Flask, its backends) only when used
+
+    app = Gateway(service, moto_app() if options.moto else None)
+    server = uvicorn.Server(uvicorn.Config(app, host=options.host, port=options.port, lifespan="on",
+                                           log_level="warning", access_log=False))
+    unresumed = len(service.store.running_executions())
+    if unresumed:
+        print(f"asl serve: {unresumed} execution(s) were running when the service last stopped; resuming them "
+              "is not implemented yet: they stay RUNNING until StopExecution closes them", file=sys.stderr)
+    background = [asyncio.ensure_future(_sweep(service, options.retention_days * DAY)),
+                  asyncio.ensure_future(_announce(server))]
+    try:
+        await server.serve()  # the app closes the service on shutdown (see Gateway._lifespan)
+    finally:
+        for task in background:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def _announce(server: uvicorn.Server) -> None:
+    """Print the address once bound (the real port when asked for port 0), for scripts and tests to read."""
+    while not server.started:
+        await asyncio.sleep(0.01)
+    host, port = server.servers[0].sockets[0].getsockname()[:2]
+    print(f"asl serve: listening on http://{host}:{port}", flush=True)
+
+
+async def _sweep(service: StepFunctionsService, retention: float) -> None:
+    """Forget closed executions older than the retention, as AWS does after 90 days."""
+    while True:
+        service.store.purge_closed(service.clock.time() - retention)
+        await asyncio.sleep(SWEEP_INTERVAL)

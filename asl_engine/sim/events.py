@@ -1,0 +1,66 @@
+"""The EventBridge events AWS services emit, built in AWS's envelope and handed to a pluggable sink.
+
+A sink is any ``callable(event_dict)``: a list's ``append`` in tests, the
+EventBridge bus's put-event entry point in the local runtime.  Event ids are
+derived from the event's content and a sequence number rather than random
+UUIDs, so a run under a VirtualClock emits the same events every time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+EventSink = Callable[[dict[str, Any]], None]
+
+_NAMESPACE = uuid.UUID("6f1c3a52-5a43-4d59-9d43-2f3a7e0d6b11")
+
+
+def epoch_millis(value: datetime) -> int:
+    """SageMaker's events carry timestamps as epoch milliseconds; moto keeps naive UTC datetimes."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return int(value.timestamp() * 1000)
+
+
+def millis_timestamps(value: Any) -> Any:
+    """``value`` with every datetime inside it turned into epoch milliseconds (JSON-safe)."""
+    if isinstance(value, datetime):
+        return epoch_millis(value)
+    if isinstance(value, dict):
+        return {k: millis_timestamps(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [millis_timestamps(v) for v in value]
+    return value
+
+
+class EventEmitter:
+    """Builds AWS service events for one account and region and passes them to the sink."""
+
+    def __init__(self, sink: EventSink | None, account: str, region: str) -> None:
+        self._sink = sink
+        self._account = account
+        self._region = region
+        self._seq = 0
+
+    def emit(self, source: str, detail_type: str, resources: Iterable[str], detail: dict[str, Any],
+             time: datetime) -> dict[str, Any]:
+        self._seq += 1
+        resources = list(resources)
+        stamp = time.astimezone(UTC) if time.tzinfo else time.replace(tzinfo=UTC)
+        event = {
+            "version": "0",
+            "id": str(uuid.uuid5(_NAMESPACE, f"{self._seq}/{detail_type}/{resources}/{stamp.isoformat()}")),
+            "detail-type": detail_type,
+            "source": source,
+            "account": self._account,
+            "time": stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": self._region,
+            "resources": resources,
+            "detail": millis_timestamps(detail),
+        }
+        if self._sink is not None:
+            self._sink(event)
+        return event

@@ -1,0 +1,120 @@
+"""Where the simulator meets moto: request hooks on moto's SageMaker and Batch responses.
+
+moto answers CreateTrainingJob with a job that is already Completed, has no
+UpdateEndpoint at all, ignores CreateEndpoint's DeploymentConfig and drops
+CreateEndpointConfig's ShadowProductionVariants.  Patching its backends per
+call site would scatter that knowledge; instead this module wraps a handful
+of moto *response* actions once, process-wide, and hands each request to the
+listener attached for that (service, account, region):
+
+- ``before(action, param)`` brings the listener up to date and may refuse a request (raise moto's
+  exception);
+- ``after(action, param, result)`` adopts what moto just created;
+- ``handle(action, param)`` answers actions moto lacks (UpdateEndpoint...).
+
+With no listener attached every wrapped action behaves exactly as moto's own,
+and an added action fails as an unimplemented moto action does.  Both boto3
+under ``mock_aws`` and moto's server dispatch through these classes, so the
+hooks see requests from the engine's integrations and from the HTTP service.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol
+
+Param = Callable[[str], Any]
+
+# moto actions wrapped so the listener sees them (moto response method names).  Describe calls are
+# observed only so that the simulator catches up with the clock before moto answers them.
+OBSERVED = {
+    "sagemaker": ("create_training_job", "create_processing_job", "create_transform_job",
+                  "create_hyper_parameter_tuning_job", "create_endpoint", "create_endpoint_config",
+                  "stop_processing_job", "describe_training_job", "describe_processing_job",
+                  "describe_transform_job", "describe_hyper_parameter_tuning_job", "describe_endpoint",
+                  "list_endpoints"),
+    "batch": ("submitjob", "terminatejob", "canceljob", "describejobs", "listjobs"),
+}
+# Actions moto does not implement, answered by the listener.
+ADDED = {
+    "sagemaker": ("update_endpoint", "stop_training_job", "stop_transform_job", "stop_hyper_parameter_tuning_job"),
+}
+
+
+class Listener(Protocol):
+    def before(self, action: str, param: Param) -> None: ...
+
+    def after(self, action: str, param: Param, result: Any) -> None: ...
+
+    def handle(self, action: str, param: Param) -> dict[str, Any]: ...
+
+
+_lock = threading.Lock()
+_listeners: dict[tuple[str, str, str], Listener] = {}
+_installed = False
+
+
+def attach(service: str, account: str, region: str, listener: Listener) -> None:
+    install()
+    with _lock:
+        key = (service, account, region)
+        if key in _listeners and _listeners[key] is not listener:
+            raise RuntimeError(f"a simulator is already attached to {service} in {account}/{region}")
+        _listeners[key] = listener
+
+
+def detach(service: str, account: str, region: str, listener: Listener) -> None:
+    with _lock:
+        if _listeners.get((service, account, region)) is listener:
+            del _listeners[(service, account, region)]
+
+
+def _listener(service: str, response: Any) -> Listener | None:
+    return _listeners.get((service, response.current_account, response.region))
+
+
+def _observed(service: str, action: str, original: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def wrapper(self: Any) -> Any:
+        listener = _listener(service, self)
+        if listener is None:
+            return original(self)
+        listener.before(action, self._get_param)
+        result = original(self)
+        listener.after(action, self._get_param, result)
+        return result
+
+    wrapper.__name__ = action
+    return wrapper
+
+
+def _added(service: str, action: str) -> Callable[[Any], Any]:
+    def wrapper(self: Any) -> Any:
+        from moto.core.responses import ActionResult
+
+        listener = _listener(service, self)
+        if listener is None:
+            raise NotImplementedError(f"The {action} action has not been implemented")
+        return ActionResult(listener.handle(action, self._get_param))
+
+    wrapper.__name__ = action
+    return wrapper
+
+
+def install() -> None:
+    """Wraps the moto response classes once per process (idempotent)."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        from moto.batch.responses import BatchResponse
+        from moto.sagemaker.responses import SageMakerResponse
+
+        classes = {"sagemaker": SageMakerResponse, "batch": BatchResponse}
+        for service, actions in OBSERVED.items():
+            for action in actions:
+                setattr(classes[service], action, _observed(service, action, getattr(classes[service], action)))
+        for service, actions in ADDED.items():
+            for action in actions:
+                setattr(classes[service], action, _added(service, action))
+        _installed = True
