@@ -26,7 +26,7 @@ log = logging.getLogger("asl_engine.server")
 
 
 class Gateway:
-    """Routes each HTTP request to the Step Functions endpoint, the admin app, or moto."""
+    """Routes each HTTP request to the Step Functions endpoint, the admin app, a local function, or moto."""
 
     def __init__(self, service: StepFunctionsService, moto: ASGIApp | None = None) -> None:
         self.service = service

@@ -28,7 +28,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from asl_engine.sim.agenda import Scheduled
@@ -55,7 +54,6 @@ class _Deployment:
     shadow: list[dict[str, Any]]
     plan: Plan
     deployment_config: dict[str, Any] | None
-    started: datetime
     active: int = 0  # green instances taking traffic
     handles: list[Scheduled] = field(default_factory=list)
 
@@ -99,7 +97,7 @@ class EndpointDeployments:
                                             for pv in endpoint.production_variants]
             self._set_status(endpoint, "InService", deployment=False)
 
-        self._ctx.agenda.after(self._ctx.durations.endpoint_provisioning, launched)
+        self._later(endpoint.endpoint_name, self._ctx.durations.endpoint_provisioning, launched)
 
     def keep_shadow_variants(self, param: Param) -> None:
         """After moto's CreateEndpointConfig, which drops ShadowProductionVariants: keep them on the config."""
@@ -122,7 +120,7 @@ class EndpointDeployments:
             getattr(endpoint, "last_deployment_config", None) if param("RetainDeploymentConfig") else None)
         planned = self._validated(config or DEFAULT, _instances(green))
         deployment = _Deployment(name, param("EndpointConfigName"), green,
-                                 stored.get("ShadowProductionVariants") or [], planned, config, self._ctx.now)
+                                 stored.get("ShadowProductionVariants") or [], planned, config)
         self._deployments[name] = deployment
         self._start(deployment)
         return {"EndpointArn": endpoint.arn}
@@ -138,8 +136,19 @@ class EndpointDeployments:
 
     # -- the deployment -----------------------------------------------------------------------------------
 
+    def _later(self, endpoint: str, seconds: float, action: Callable[[], None]) -> Scheduled:
+        """Schedules ``action`` for an endpoint; it is dropped if the endpoint was deleted meanwhile."""
+        def run() -> None:
+            if endpoint in self._backend.endpoints:
+                action()
+            elif endpoint in self._deployments:
+                self._end(self._deployments[endpoint])
+
+        return self._ctx.agenda.after(seconds, run)
+
     def _after(self, d: _Deployment, seconds: float, action: Callable[[], None]) -> None:
-        d.handles.append(self._ctx.agenda.after(seconds, action))
+        """A step of deployment ``d``: cancelled together when it completes or rolls back."""
+        d.handles.append(self._later(d.endpoint, seconds, action))
 
     def _start(self, d: _Deployment) -> None:
         endpoint = self._backend.endpoints[d.endpoint]
@@ -228,24 +237,32 @@ class EndpointDeployments:
         self._set_status(endpoint, "InService")
 
     def _rollback(self, d: _Deployment, reason: str) -> None:
+        """All traffic back to the previous fleet: at once for blue/green, in batches of
+        RollbackMaximumBatchSize for a rolling update."""
         self._end(d)
-        endpoint = self._backend.endpoints[d.endpoint]
-        d.active = 0
-        self._green_status(d, "Deleting", f"Terminating {d.total} instance(s).", event=False)
+        batch = d.plan.rollback_batch if d.plan.mode == "ROLLING" and d.plan.rollback_batch else d.total
+        self._roll_back(d, batch, reason)
+        self._set_status(self._backend.endpoints[d.endpoint], "RollingBack", reason)
+
+    def _roll_back(self, d: _Deployment, batch: int, reason: str) -> None:
+        d.active = max(d.active - batch, 0)
+        self._green_status(d, "Deleting", f"Terminating {batch} instance(s).", event=False)
         self._record_traffic(d, "rollback")
-        self._set_status(endpoint, "RollingBack", reason)
+        if d.active:
+            self._later(d.endpoint, self._ctx.durations.endpoint_rollback, lambda: self._roll_back(d, batch, reason))
+        else:
+            self._later(d.endpoint, self._ctx.durations.endpoint_rollback, lambda: self._rolled_back(d, reason))
 
-        def rolled_back() -> None:
-            failure = self._ctx.failures.reason_for("EndpointRollback", d.endpoint)
-            if failure is not None:
-                endpoint.failure_reason = failure
-                self._set_status(endpoint, "UpdateRollbackFailed", failure)
-                return
-            endpoint.pending_deployment_summary = None
-            endpoint.failure_reason = reason
-            self._set_status(endpoint, "InService", reason)
-
-        self._ctx.agenda.after(self._ctx.durations.endpoint_rollback, rolled_back)
+    def _rolled_back(self, d: _Deployment, reason: str) -> None:
+        endpoint = self._backend.endpoints[d.endpoint]
+        failure = self._ctx.failures.reason_for("EndpointRollback", d.endpoint)
+        if failure is not None:
+            endpoint.failure_reason = failure
+            self._set_status(endpoint, "UpdateRollbackFailed", failure)
+            return
+        endpoint.pending_deployment_summary = None
+        endpoint.failure_reason = reason
+        self._set_status(endpoint, "InService", reason)
 
     def _end(self, d: _Deployment) -> None:
         for handle in d.handles:

@@ -25,14 +25,21 @@ def epoch_millis(value: datetime) -> int:
     return int(value.timestamp() * 1000)
 
 
-def millis_timestamps(value: Any) -> Any:
-    """``value`` with every datetime inside it turned into epoch milliseconds (JSON-safe)."""
+def iso_seconds(value: datetime) -> str:
+    """Model package events carry ISO timestamps ("2021-02-24T17:00:14Z") instead."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def timestamps(value: Any, spell: Callable[[datetime], Any] = epoch_millis) -> Any:
+    """``value`` with every datetime inside it spelled by ``spell`` (JSON-safe)."""
     if isinstance(value, datetime):
-        return epoch_millis(value)
+        return spell(value)
     if isinstance(value, dict):
-        return {k: millis_timestamps(v) for k, v in value.items()}
+        return {k: timestamps(v, spell) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [millis_timestamps(v) for v in value]
+        return [timestamps(v, spell) for v in value]
     return value
 
 
@@ -47,19 +54,20 @@ class EventEmitter:
 
     def emit(self, source: str, detail_type: str, resources: Iterable[str], detail: dict[str, Any],
              time: datetime) -> dict[str, Any]:
+        """Emits the event; datetimes left in ``detail`` become epoch milliseconds, as SageMaker and Batch
+        job events spell them."""
         self._seq += 1
         resources = list(resources)
-        stamp = time.astimezone(UTC) if time.tzinfo else time.replace(tzinfo=UTC)
         event = {
             "version": "0",
-            "id": str(uuid.uuid5(_NAMESPACE, f"{self._seq}/{detail_type}/{resources}/{stamp.isoformat()}")),
+            "id": str(uuid.uuid5(_NAMESPACE, f"{self._seq}/{detail_type}/{resources}/{iso_seconds(time)}")),
             "detail-type": detail_type,
             "source": source,
             "account": self._account,
-            "time": stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "time": iso_seconds(time),
             "region": self._region,
             "resources": resources,
-            "detail": millis_timestamps(detail),
+            "detail": timestamps(detail),
         }
         if self._sink is not None:
             self._sink(event)

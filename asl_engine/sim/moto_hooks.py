@@ -31,9 +31,9 @@ Param = Callable[[str], Any]
 OBSERVED = {
     "sagemaker": ("create_training_job", "create_processing_job", "create_transform_job",
                   "create_hyper_parameter_tuning_job", "create_endpoint", "create_endpoint_config",
-                  "stop_processing_job", "describe_training_job", "describe_processing_job",
-                  "describe_transform_job", "describe_hyper_parameter_tuning_job", "describe_endpoint",
-                  "list_endpoints"),
+                  "stop_processing_job", "create_model_package", "update_model_package",
+                  "describe_training_job", "describe_processing_job", "describe_transform_job",
+                  "describe_hyper_parameter_tuning_job", "describe_endpoint", "list_endpoints"),
     "batch": ("submitjob", "terminatejob", "canceljob", "describejobs", "listjobs"),
 }
 # Actions moto does not implement, answered by the listener.

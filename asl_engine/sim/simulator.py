@@ -28,6 +28,7 @@ from asl_engine.sim.context import Durations, SimContext
 from asl_engine.sim.endpoint_deployments import EndpointDeployments
 from asl_engine.sim.events import EventEmitter, EventSink
 from asl_engine.sim.failures import FailureRules
+from asl_engine.sim.model_packages import ModelPackages
 from asl_engine.sim.moto_hooks import Param
 from asl_engine.sim.sagemaker_jobs import CREATE_ACTIONS, STOP_ACTIONS, SageMakerJobs
 from asl_engine.sim.timeline import Timeline
@@ -49,6 +50,7 @@ class Simulator:
         self.jobs = SageMakerJobs(self._ctx)
         self.endpoints = EndpointDeployments(self._ctx)
         self.batch = BatchJobs(self._ctx)
+        self.model_packages = ModelPackages(self._ctx)
         self._lock = threading.RLock()
         self._listeners = {"sagemaker": _SageMakerListener(self), "batch": _BatchListener(self)}
         self._batch_docker: bool | None = None
@@ -134,6 +136,10 @@ class _SageMakerListener:
                 self._sim.endpoints.created(param)
             elif action == "create_endpoint_config":
                 self._sim.endpoints.keep_shadow_variants(param)
+            elif action == "create_model_package":
+                self._sim.model_packages.changed(result.result["ModelPackageArn"])
+            elif action == "update_model_package":
+                self._sim.model_packages.changed(param("ModelPackageArn"))
 
     def handle(self, action: str, param: Param) -> dict[str, Any]:
         with self._sim.request():

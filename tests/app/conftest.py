@@ -75,7 +75,8 @@ def account(monkeypatch):
            "APPROVALS_TABLE": "approvals"}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    with mock_aws():
+    with mock_aws() as mock:
+        mock.reset()  # fresh backends even when another test left a process-wide moto running
         acc = Account()
         monkeypatch.setenv("NOTIFICATION_TOPIC_ARN", acc.topic)
         monkeypatch.setenv("RETRAINING_STATE_MACHINE_ARN", acc.retraining)

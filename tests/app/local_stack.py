@@ -2,11 +2,12 @@
 makes SageMaker and Batch take time, all on one VirtualClock.
 
 What the local EventBridge bus will do once it is wired to this template
-(deliver the service events to the rules' targets) is done here by hand and
-only where a workflow needs it: the approver's decision reaches the approval
-callback as the "SageMaker Model Package State Change" event the bus would
-deliver, and the training job's evaluation report is written when the
-simulator emits the job's completion.
+(deliver the service events to the rules' targets) is done here by hand,
+only for Lambda targets, when ``deliver()`` is called: the approver's
+decision reaches the approval callback as the "SageMaker Model Package State
+Change" event the simulator emits, and deployment state changes reach the
+deployment notifier.  The training job's evaluation report is written when
+the simulator emits the job's completion, as the training script would.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from typing import Any
 import boto3
 
 from asl_engine import Resources, Services, StateMachine, VirtualClock
+from asl_engine.eventbridge.patterns import test_event_pattern as matches_pattern
 from asl_engine.integrations.clients import ClientFactory
 from asl_engine.sim import Simulator
+from tests.app.conftest import LambdaContext
 from tests.app.sam import TEMPLATE, Template
 
 START = datetime(2026, 11, 27, tzinfo=UTC)
@@ -32,6 +35,7 @@ class LocalStack:
         self.template = Template()
         self.clock = VirtualClock(START)
         self.events: list[dict[str, Any]] = []
+        self._pending: list[dict[str, Any]] = []  # emitted, not yet delivered by the bus
         self.sim = Simulator(self.clock, sink=self._on_service_event).attach()
         self.auc = auc
         self.approve = approve
@@ -104,6 +108,7 @@ class LocalStack:
 
     def _on_service_event(self, event: dict[str, Any]) -> None:
         self.events.append(event)
+        self._pending.append(event)
         detail = event["detail"]
         if event["detail-type"] == "SageMaker Training Job State Change" and detail["TrainingJobStatus"] == "Completed":
             from moto.backends import get_backend
@@ -114,31 +119,42 @@ class LocalStack:
                 json.dumps(report).encode())
 
     def _wire_approvals(self) -> None:
-        """The approver decides as soon as approval is requested; the decision reaches the approval callback as
-        the model-package event, and the callback resumes the engine's execution through its task token."""
+        """The approver decides as soon as approval is requested, through UpdateModelPackage; the simulator
+        emits the model-package event and the bus delivers it to the approval callback, which resumes the
+        engine's execution through its task token (its Step Functions client is the engine's)."""
         functions = self.resources.functions
-        request, callback = functions.get("RequestApprovalFunction"), functions.get("ApprovalCallbackFunction")
-        callback_module = sys.modules[callback.handler.__module__]
-        callback_module.stepfunctions = self.resources.state_machines.client(self.resources, self.clock, Services())
-        ask = request.handler
+        callback = functions.get("ApprovalCallbackFunction")
+        sys.modules[callback.handler.__module__].stepfunctions = self.resources.state_machines.client(
+            self.resources, self.clock, Services())
+        request = functions.get("RequestApprovalFunction")
 
         def request_and_decide(event: dict[str, Any], context: Any) -> Any:
-            answer = ask(event, context)
+            answer = request.handler(event, context)
             status = "Approved" if self.approve else "Rejected"
-            arn = event["ModelPackageArn"]
-            self.sagemaker.update_model_package(ModelPackageArn=arn, ModelApprovalStatus=status)
-            callback.handler(self._package_event(arn, status), context)
+            self.sagemaker.update_model_package(ModelPackageArn=event["ModelPackageArn"], ModelApprovalStatus=status,
+                                                ApprovalDescription=f"{status} by the scenario's approver")
+            self.deliver()
             return answer
 
         functions.add(replace(request, handler=request_and_decide))
 
-    def _package_event(self, arn: str, status: str) -> dict[str, Any]:
-        return {"version": "0", "id": f"package-{status}-{arn.rsplit('/', 1)[1]}",
-                "detail-type": "SageMaker Model Package State Change", "source": "aws.sagemaker",
-                "account": "123456789012", "time": self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "region": "us-east-1", "resources": [arn],
-                "detail": {"ModelPackageArn": arn, "ModelPackageGroupName": self.ref("ModelPackageGroupName"),
-                           "ModelApprovalStatus": status, "ApprovalDescription": f"{status} by the scenario"}}
+    def deliver(self) -> list[tuple[str, Any]]:
+        """What the mlops bus does for Lambda targets: every event emitted since the last delivery goes to the
+        functions whose rule in the template matches it.  Returns (function, result) per delivery."""
+        pending, self._pending = self._pending, []
+        delivered = []
+        for event in pending:
+            for function, pattern in self._function_rules():
+                if matches_pattern(json.dumps(pattern), json.dumps(event)):
+                    handler = self.resources.functions.get(function).handler
+                    delivered.append((function, handler(event, LambdaContext(function_name=function))))
+        return delivered
+
+    def _function_rules(self) -> list[tuple[str, dict[str, Any]]]:
+        return [(name, self.template.resolve(event["Properties"]["Pattern"]))
+                for name, resource in self.template.of_type("AWS::Serverless::Function").items()
+                for event in (resource["Properties"].get("Events") or {}).values()
+                if event["Type"] == "EventBridgeRule"]
 
     def run(self, logical_id: str, execution_input: dict[str, Any]) -> Any:
         return self.machines[logical_id].run(execution_input, clock=self.clock, resources=self.resources,

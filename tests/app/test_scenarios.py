@@ -17,7 +17,8 @@ def aws(monkeypatch):
     for key, value in {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing",
                        "AWS_SECRET_ACCESS_KEY": "testing"}.items():
         monkeypatch.setenv(key, value)
-    with mock_aws():
+    with mock_aws() as mock:
+        mock.reset()  # fresh backends even when another test left a process-wide moto running
         yield monkeypatch
 
 
@@ -32,6 +33,12 @@ def green_shares(stack) -> list[tuple[str, float]]:
     return [(phase, shares["green/AllTraffic"]) for _, phase, shares in stack.sim.timeline.traffic_of("endpoint/churn")]
 
 
+def notifications(stack) -> list[str]:
+    """What the deployment notifier reported for the events the bus delivers to it."""
+    return [result["outcome"] for function, result in stack.deliver()
+            if function == "DeploymentNotifierFunction" and "outcome" in result]
+
+
 def deploy(stack, **extra):
     return stack.run("EndpointUpdateStateMachine", {
         "ModelPackageArn": "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/2", "ModelName": "churn-v2",
@@ -44,6 +51,8 @@ def test_canary_deployment_completes_and_registers_autoscaling(stack):
     assert time.monotonic() - started < 30
     assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
     assert execution.output == {"status": "DEPLOYED", "ModelName": "churn-v2", "EndpointName": "churn"}
+    outcomes = notifications(stack)
+    assert outcomes == ["Deployed"]
     assert green_shares(stack) == [("blue", 0.0), ("canary", 0.25), ("full", 1.0), ("complete", 1.0)]
     endpoint = stack.sagemaker.describe_endpoint(EndpointName="churn")
     assert (endpoint["EndpointStatus"], endpoint["EndpointConfigName"]) == ("InService", "churn-v2-cfg")
@@ -66,6 +75,8 @@ def test_rollback_alarm_mid_canary_ends_in_rollback(stack):
     assert green_shares(stack) == [("blue", 0.0), ("canary", 0.25), ("rollback", 0.0)]
     endpoint = stack.sagemaker.describe_endpoint(EndpointName="churn")
     assert (endpoint["EndpointStatus"], endpoint["EndpointConfigName"]) == ("InService", "churn-v1-cfg")
+    outcomes = notifications(stack)
+    assert outcomes == ["RolledBack"]
 
 
 def test_linear_deployment_from_the_input(stack):

@@ -37,7 +37,8 @@ class World:
 
 @pytest.fixture
 def world():
-    with mock_aws():
+    with mock_aws() as mock:
+        mock.reset()  # fresh backends even when another test left a process-wide moto running
         w = World()
         with w.sim:
             yield w

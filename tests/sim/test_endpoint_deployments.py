@@ -287,3 +287,27 @@ def test_shadow_variants_are_kept_and_deployed(world):
     world.sagemaker.update_endpoint(EndpointName="churn", EndpointConfigName="churn-shadow")
     world.advance(1000)
     assert describe(world)["ShadowProductionVariants"][0]["VariantName"] == "Shadow"
+
+
+def test_deleting_the_endpoint_mid_deployment_ends_it_quietly(world):
+    setup_endpoint(world)
+    world.sagemaker.update_endpoint(EndpointName="churn", EndpointConfigName="churn-v2")
+    world.sagemaker.delete_endpoint(EndpointName="churn")
+    world.advance(5000)
+    assert world.sagemaker.list_endpoints()["Endpoints"] == []
+
+
+def test_rolling_update_rolls_back_in_batches(world):
+    setup_endpoint(world, instances=6)
+    config = {"RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 3},
+                                      "WaitIntervalInSeconds": 600,
+                                      "RollbackMaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 1}},
+              "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": ALARM}]}}
+    world.sagemaker.update_endpoint(EndpointName="churn", EndpointConfigName="churn-v2", DeploymentConfig=config)
+    world.advance(400)
+    world.cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="x")
+    world.advance(5000)
+    # the alarm is read every 60 s of the bake (300, 360, 420...): seen at 420, then one instance a minute
+    assert green_share(world) == [(0, "blue", 0.0), (300, "rolling", 0.5), (420, "rollback", round(2 / 6, 4)),
+                                  (480, "rollback", round(1 / 6, 4)), (540, "rollback", 0.0)]
+    assert describe(world)["EndpointConfigName"] == "churn-v1"

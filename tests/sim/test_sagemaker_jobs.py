@@ -134,3 +134,18 @@ def test_without_the_simulator_moto_behaves_as_before(world):
     create_training_job(world, "plain")
     assert describe(world, "plain")["TrainingJobStatus"] == "Completed"
     world.sim.attach()
+
+
+def test_model_package_approval_emits_the_state_change_event(world):
+    world.sagemaker.create_model_package_group(ModelPackageGroupName="churn")
+    arn = world.sagemaker.create_model_package(
+        ModelPackageGroupName="churn", ModelApprovalStatus="PendingManualApproval",
+        InferenceSpecification={"Containers": [{"Image": "xgboost"}], "SupportedContentTypes": ["text/csv"],
+                                "SupportedResponseMIMETypes": ["text/csv"]})["ModelPackageArn"]
+    world.sagemaker.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved",
+                                         ApprovalDescription="beats production")
+    events = [e for e in world.events if e["detail-type"] == "SageMaker Model Package State Change"]
+    assert [e["detail"]["ModelApprovalStatus"] for e in events] == ["PendingManualApproval", "Approved"]
+    assert events[-1]["resources"] == [arn]
+    assert events[-1]["detail"]["ModelPackageGroupName"] == "churn"
+    assert events[-1]["detail"]["ApprovalDescription"] == "beats production"
