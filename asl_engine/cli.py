@@ -16,6 +16,7 @@ from typing import Any
 
 from asl_engine.errors import InvalidDefinition
 from asl_engine.integrations.clients import ClientFactory
+from asl_engine.integrations.lambda_providers import EndpointFunctions
 from asl_engine.integrations.registry import Resources
 from asl_engine.runtime.clock import RealClock, VirtualClock
 from asl_engine.runtime.history import dumps
@@ -52,6 +53,9 @@ def _run_resources(args: argparse.Namespace) -> Resources:
         else Resources(clients=clients)
     for key, target in _resources(args.resource).items():
         resources.register(key, target)
+    if args.lambda_endpoint_url:  # e.g. sam local start-lambda, asked before the run's own Lambda API
+        resources.lambdas.providers.insert(-1, EndpointFunctions(ClientFactory(
+            "endpoint", endpoint_url=args.lambda_endpoint_url)))
     return resources
 
 
@@ -153,6 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="where AWS calls go: moto in-process (default, no account) or AWS (credential chain)")
     run.add_argument("--endpoint-url", help="send every AWS call to this endpoint (LocalStack, sam local, ...)")
     run.add_argument("--template", help="a SAM template.yaml whose Python functions answer Lambda tasks")
+    run.add_argument("--lambda-endpoint-url", help="a Lambda Invoke API for functions not found locally "
+                                                   "(sam local start-lambda: http://127.0.0.1:3001)")
     run.set_defaults(func=cmd_run)
     validate = sub.add_parser("validate", help="check definitions as ValidateStateMachineDefinition does")
     validate.add_argument("files", nargs="+")

@@ -15,7 +15,7 @@ from asl_engine.errors import Diagnostic, InvalidDefinition
 from asl_engine.integrations.registry import Resources
 from asl_engine.runtime.clock import Clock, RealClock
 from asl_engine.runtime.execution import ExecutionResult, ExecutionRun
-from asl_engine.runtime.history import HISTORY_LIMIT, dumps
+from asl_engine.runtime.history import HISTORY_LIMIT, History, dumps
 from asl_engine.runtime.interpreter import PAYLOAD_LIMIT
 from asl_engine.runtime.services import Services
 
@@ -86,10 +86,12 @@ class StateMachine:
                         resources: Resources | Mapping[str, Any] | None = None, *,
                         services: Services | None = None, payload_limit: int | None = PAYLOAD_LIMIT,
                         history_limit: Any = AWS_DEFAULT, run_for: float | None = None,
-                        history_sink: Callable[[dict], None] | None = None) -> ExecutionResult:
+                        history_sink: Callable[[dict], None] | None = None,
+                        history_factory: Callable[[int | None, Any], History] = History) -> ExecutionResult:
         """The same as ``run`` on a running event loop (the clock must be the loop's).
 
-        ``history_sink`` receives every history event as it is added (see ``History.sink``).
+        ``history_sink`` receives every history event as it is added (see ``History.sink``);
+        ``history_factory(limit, sink)`` makes the history (a ``ReplayHistory`` to resume an execution).
         """
         services = services or Services()
         if isinstance(input, str):
@@ -114,7 +116,7 @@ class StateMachine:
                            execution_name=name, role_arn=self.role_arn, region=self.region, express=express,
                            input=input, clock=clock or RealClock(), services=services, resources=resources,
                            payload_limit=payload_limit, history_limit=history_limit,
-                           history_sink=history_sink)
+                           history_sink=history_sink, history_factory=history_factory)
         return await run.run(run_for)
 
 

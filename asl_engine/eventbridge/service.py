@@ -68,6 +68,8 @@ class EventBridge:
         self.invokers.connect_buses(self._resolve_bus)
         self.deliverer = Deliverer(self.invokers.invoke, self.timers, self.invokers.send_dead_letter, rng)
         self.buses: dict[str, EventBus] = {}
+        self.observers: list[Callable[[str, dict[str, Any]], None]] = []
+        """Called with (bus ARN, event) for each event a bus accepts (schema discovery watches buses so)."""
         self._add_bus("default", None)
         self.archives = Archives(
             ArchiveStore(archive_path),
@@ -260,6 +262,8 @@ class EventBridge:
 
     def _dispatch(self, bus: EventBus, event: dict[str, Any]) -> None:
         self.archives.record(bus.arn, event)
+        for observe in self.observers:
+            observe(bus.arn, event)
         for rule in bus.matching(event):
             self._deliver(rule, event)
 

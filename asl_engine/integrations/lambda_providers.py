@@ -29,8 +29,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from asl_engine.errors import StatesError
-from asl_engine.integrations.errors import ServiceFailure
+from asl_engine.integrations.errors import ServiceFailure, sdk_client_exception
 from asl_engine.integrations.handlers import LambdaContext, error_body, load_handler, takes_context
+from asl_engine.integrations.service_call import ServiceCallError, call_operation
+from asl_engine.integrations.service_model import operation
 
 
 @dataclass(slots=True)
@@ -240,20 +242,16 @@ class EndpointFunctions:
         self.clients = clients
 
     async def invoke(self, request: LambdaRequest, clock: Any) -> LambdaResponse:
-        from botocore.exceptions import ClientError
-
-        kwargs: dict[str, Any] = {"FunctionName": request.function, "Payload": request.payload,
-                                  "InvocationType": request.invocation_type}
-        if request.qualifier:
-            kwargs["Qualifier"] = request.qualifier
-        if request.log_type:
-            kwargs["LogType"] = request.log_type
+        params: dict[str, Any] = {"FunctionName": request.function, "Payload": request.payload,
+                                  "InvocationType": request.invocation_type, "Qualifier": request.qualifier,
+                                  "LogType": request.log_type}
         client = self.clients.client("lambda", request.region)
         try:
-            with clock.busy():
-                response = await asyncio.to_thread(client.invoke, **kwargs)
-        except ClientError as exc:
-            failure = ServiceFailure.from_client_error(exc)
+            response = await call_operation(client, operation("lambda", "Invoke"), params, clock)
+        except ServiceCallError as exc:
+            failure = exc.failure
+            if exc.client_side:  # the endpoint cannot be reached
+                raise sdk_client_exception("Lambda", failure.message) from None
             if failure.code == "ResourceNotFoundException":  # Lambda names the qualified ARN
                 raise not_found(request, failure.request_id) from None
             raise LambdaServiceError(failure) from None

@@ -39,6 +39,14 @@ class Clock:
         """Marks real work in flight (a thread); a virtual clock does not jump past it."""
         yield
 
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` on this clock's loop (Wait states, Retry backoff).
+
+        Through the clock rather than ``asyncio.sleep`` so that a replay after a restart can wait only what
+        is left of a sleep that began before it.
+        """
+        await asyncio.sleep(seconds)
+
     def run(self, main: Coroutine[Any, Any, T]) -> T:
         """Run ``main`` to its end on a new loop of this clock, then close the loop.
 

@@ -54,7 +54,8 @@ class ExecutionRun:
     def __init__(self, plan: Any, *, state_machine_arn: str, state_machine_name: str, execution_arn: str,
                  execution_name: str, role_arn: str, region: str, express: bool, input: Any, clock: Clock,
                  services: Services, resources: Any, payload_limit: int | None,
-                 history_limit: int | None, history_sink: Callable[[dict], None] | None = None) -> None:
+                 history_limit: int | None, history_sink: Callable[[dict], None] | None = None,
+                 history_factory: Callable[[int | None, Callable[[dict], None] | None], History] = History) -> None:
         self.plan = plan
         self.state_machine_arn = state_machine_arn
         self.state_machine_name = state_machine_name
@@ -67,7 +68,7 @@ class ExecutionRun:
         self.resources = resources
         self.payload_limit = payload_limit
         self.payload_meter = PayloadMeter()
-        self.history = History(history_limit, history_sink)
+        self.history = history_factory(history_limit, history_sink)  # a ReplayHistory when resuming
         self.map_runs: list[dict] = []
         self.role_arn = role_arn
         self.start_time = clock.now()

@@ -21,12 +21,16 @@ if TYPE_CHECKING:
 
 
 class Frame:
-    __slots__ = ("assigned", "entered_id", "entered_time", "history", "map_item", "prev", "retry_count", "run",
-                 "state_name", "task_token", "variables")
+    __slots__ = ("assigned", "branch", "entered_id", "entered_time", "history", "map_item", "prev", "retry_count",
+                 "run", "state_name", "task_token", "variables")
 
     def __init__(self, run: ExecutionRun, prev: int, variables: Mapping[str, Any],
-                 map_item: dict | None = None, history: History | None = None) -> None:
+                 map_item: dict | None = None, history: History | None = None,
+                 branch: tuple[int, ...] = ()) -> None:
         self.run = run
+        # the Parallel branch / Map iteration indexes leading here: stable across runs, however branches
+        # interleave, so a replay matches each frame's events to the ones it wrote before
+        self.branch = branch
         self.history = history if history is not None else run.history
         self.prev = prev
         self.variables = variables
@@ -39,20 +43,21 @@ class Frame:
         self.assigned: dict[str, Any] | None = None  # the running state's evaluated Assign, committed on exit
 
     def child(self, map_item: dict | None = None, history: History | None = None,
-              variables: Mapping[str, Any] | None = None) -> Frame:
+              variables: Mapping[str, Any] | None = None, index: int | None = None) -> Frame:
         """A frame for a branch or iteration, chained after this frame's last event.
 
         It starts in this frame's state, which is what an ItemSelector sees in
         ``$$.State`` before the iteration enters its first state.  ``variables``
-        is its scope (default: this frame's, for evaluating the state's own fields).
+        is its scope (default: this frame's, for evaluating the state's own fields);
+        ``index`` is its place among its siblings (a Parallel branch's).
         """
         child = Frame(self.run, self.prev, self.variables if variables is None else variables, map_item,
-                      history or self.history)
+                      history or self.history, self.branch if index is None else (*self.branch, index))
         child.state_name, child.entered_id, child.entered_time = self.state_name, self.entered_id, self.entered_time
         return child
 
     def emit(self, event_type: str, details: dict | tuple | None = None) -> int:
-        self.prev = self.history.add(event_type, self.prev, self.run.clock.time(), details)
+        self.prev = self.history.add(event_type, self.prev, self.run.clock.time(), details, branch=self.branch)
         return self.prev
 
     def context(self) -> dict:

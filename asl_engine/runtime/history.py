@@ -19,6 +19,9 @@ HISTORY_LIMIT = 25_000
 HISTORY_LIMIT_CAUSE = f"The execution reached the maximum number of history events ({HISTORY_LIMIT})."
 # Detail fields that hold JSON data: rendered as text plus a ``<name>Details`` truncation flag.
 _DATA_FIELDS = ("input", "output")
+# Internal field of a stored event: the path of Parallel branch / Map iteration indexes of the frame that
+# wrote it, which a replay after a restart matches events by (GetExecutionHistory leaves it out).
+BRANCH_FIELD = "_branch"
 
 
 class HistoryLimitExceeded(StatesError):
@@ -65,8 +68,10 @@ class History:
         return len(self._types)
 
     def add(self, event_type: str, previous: int, timestamp: float, details: dict | tuple | None = None,
-            *, final: bool = False) -> int:
+            *, final: bool = False, branch: tuple[int, ...] = ()) -> int:
         """Append an event and return its id; ``final`` events (the execution's end) bypass the quota.
+
+        ``branch`` identifies the frame that wrote it (see ``BRANCH_FIELD``); only the sink keeps it.
 
         ``timestamp`` is in seconds since the epoch; ``details`` is a dict, or
         ``(name, data)`` for a state's entered/exited event (a tuple is a third
@@ -80,7 +85,10 @@ class History:
         self._times.append(timestamp)
         self._details.append(details)
         if self.sink is not None:
-            self.sink(self._render(len(types) - 1, True))
+            event = self._render(len(types) - 1, True)
+            if branch:
+                event[BRANCH_FIELD] = list(branch)
+            self.sink(event)
         return len(types)
 
     def render(self, include_data: bool = True) -> list[dict[str, Any]]:
@@ -91,21 +99,26 @@ class History:
         event_type, details = self._types[index], self._details[index]
         out: dict[str, Any] = {"timestamp": datetime.fromtimestamp(self._times[index], UTC), "type": event_type,
                                "id": index + 1, "previousEventId": self._previous[index]}
-        if type(details) is tuple:  # (name, data) of a state's entered/exited event, stored compactly
-            details = {"name": details[0], "input" if event_type.endswith("Entered") else "output": details[1]}
         if details is not None:
-            rendered = {}
-            for key, value in details.items():
-                if key in _DATA_FIELDS:
-                    if include_data:
-                        rendered[key] = dumps(value)
-                    rendered[key + "Details"] = {"truncated": False} if include_data else {"included": False}
-                elif key == "parameters":
-                    rendered[key] = dumps(value)
-                elif key == "assignedVariables":  # each value as JSON text, as AWS shows them
-                    rendered[key] = {name: dumps(v) for name, v in value.items()}
-                    rendered["assignedVariablesDetails"] = {"truncated": False}
-                else:
-                    rendered[key] = value
-            out[_details_key(event_type)] = rendered
+            out[_details_key(event_type)] = render_details(event_type, details, include_data)
         return out
+
+
+def render_details(event_type: str, details: dict | tuple, include_data: bool = True) -> dict[str, Any]:
+    """An event's details as GetExecutionHistory shows them (JSON data as text)."""
+    if type(details) is tuple:  # (name, data) of a state's entered/exited event, stored compactly
+        details = {"name": details[0], "input" if event_type.endswith("Entered") else "output": details[1]}
+    rendered = {}
+    for key, value in details.items():  # type: ignore[union-attr]
+        if key in _DATA_FIELDS:
+            if include_data:
+                rendered[key] = dumps(value)
+            rendered[key + "Details"] = {"truncated": False} if include_data else {"included": False}
+        elif key == "parameters":
+            rendered[key] = dumps(value)
+        elif key == "assignedVariables":  # each value as JSON text, as AWS shows them
+            rendered[key] = {name: dumps(v) for name, v in value.items()}
+            rendered["assignedVariablesDetails"] = {"truncated": False}
+        else:
+            rendered[key] = value
+    return rendered

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -20,7 +21,8 @@ from asl_engine.server.service import StepFunctionsService
 CLOCK_OFFSET = "clock_offset"  # store meta key: a restarted server keeps its virtual time
 
 
-def admin_app(service: StepFunctionsService) -> Starlette:
+def admin_app(service: StepFunctionsService, advance_clock: Callable[[float], None] | None = None) -> Starlette:
+    """``advance_clock`` moves time (default: the clock's own advance; the event services step their timers)."""
     clock = service.clock
 
     def _clock_state() -> dict:
@@ -42,7 +44,7 @@ def admin_app(service: StepFunctionsService) -> Starlette:
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) \
                 or seconds < 0:
             return JSONResponse({"message": 'expected {"seconds": N} with N a finite number >= 0'}, 400)
-        clock.advance(seconds)
+        (advance_clock or clock.advance)(seconds)
         service.store.set_meta(CLOCK_OFFSET, repr(clock.offset))
         return JSONResponse(_clock_state())
 

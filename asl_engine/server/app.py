@@ -18,6 +18,8 @@ from asl_engine.server import protocol
 from asl_engine.server.admin import admin_app
 from asl_engine.server.context import Caller, signing_scope
 from asl_engine.server.errors import ApiError
+from asl_engine.server.event_services import EventServices
+from asl_engine.server.events_api import is_events_call
 from asl_engine.server.lambda_api import LambdaInvoke
 from asl_engine.server.model import SIGNING_NAME, TARGET_PREFIX
 from asl_engine.server.service import StepFunctionsService
@@ -30,7 +32,8 @@ class Gateway:
 
     def __init__(self, service: StepFunctionsService, moto: ASGIApp | None = None) -> None:
         self.service = service
-        self.admin = admin_app(service)
+        self.event_services = EventServices(service)  # Events, Scheduler, Pipes, Schemas
+        self.admin = admin_app(service, self.event_services.advance)
         self.lambdas = LambdaInvoke(service.resources.functions, service.clock)
         self.moto = moto
 
@@ -49,6 +52,10 @@ class Gateway:
         function = self.lambdas.function(request)
         if target.startswith(TARGET_PREFIX + ".") or (signed is not None and signed[1] == SIGNING_NAME):
             response = await self._step_functions(request, _caller(signed))
+        elif is_events_call(target, signed[1] if signed else None):
+            response = await self.event_services.events_api(request, _caller(signed))
+        elif signed is not None and signed[1] in self.event_services.rest_apis:
+            response = await self.event_services.rest_apis[signed[1]](request, _caller(signed))
         elif function is not None:
             response = await self.lambdas.invoke(request, function, _caller(signed))
         elif self.moto is not None:
@@ -67,8 +74,10 @@ class Gateway:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                self.event_services.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                await self.event_services.close()
                 await self.service.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

@@ -9,7 +9,7 @@ from typing import Any
 
 from asl_engine.integrations.api_errors import too_long
 from asl_engine.runtime.clock import Clock
-from asl_engine.runtime.history import _DATA_FIELDS
+from asl_engine.runtime.history import _DATA_FIELDS, BRANCH_FIELD
 from asl_engine.runtime.services import Services
 from asl_engine.server.aliases import Aliases
 from asl_engine.server.arns import execution_arn, is_express_execution, machine_of_execution, parse_machine
@@ -156,7 +156,7 @@ class Executions:
     def get_execution_history(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         arn = params["executionArn"]
         self._execution(arn)
-        events = self.store.events(arn)
+        events = [_public(e) for e in self.store.events(arn)]
         if params.get("reverseOrder"):
             events.reverse()
         items, token = page(events, params, scope=f"history:{arn}:{bool(params.get('reverseOrder'))}")
@@ -225,6 +225,13 @@ def _outcome(output: str | None, error: str | None, cause: str | None) -> dict[s
     """The end of an execution as DescribeExecution and StartSyncExecution show it."""
     out: dict[str, Any] = {} if output is None else {"output": output, "outputDetails": {"included": True}}
     return out | {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
+
+
+def _public(event: dict[str, Any]) -> dict[str, Any]:
+    """A stored event without the engine's own bookkeeping (the branch key a resume matches by)."""
+    if BRANCH_FIELD in event:
+        event = {k: v for k, v in event.items() if k != BRANCH_FIELD}
+    return event
 
 
 def _without_data(event: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+import logging
+from typing import TYPE_CHECKING, Any
 
 from asl_engine.integrations.registry import Resources
 from asl_engine.runtime.clock import Clock
@@ -20,6 +21,12 @@ from asl_engine.runtime.services import Services
 from asl_engine.server.map_runs import MapRunTracker
 from asl_engine.state_machine import StateMachine
 from asl_engine.store import ExecutionRecord, Store
+
+if TYPE_CHECKING:
+    from asl_engine.server.resume import Replay
+
+
+log = logging.getLogger("asl_engine.server")
 
 
 class _Live:
@@ -52,11 +59,18 @@ class Runner:
         self._live: dict[str, _Live] = {}
         self._detached: set[asyncio.Task] = set()
 
-    def start(self, record: ExecutionRecord, machine: StateMachine, input: Any) -> None:
-        """Run a STANDARD execution whose record is already stored (status RUNNING)."""
+    def start(self, record: ExecutionRecord, machine: StateMachine, input: Any,
+              replay: Replay | None = None) -> asyncio.Task:
+        """Run a STANDARD execution whose record is already stored (status RUNNING).
+
+        With ``replay``, the execution ran before the service restarted: its stored history is re-read first.
+        """
         live = _Live(record, self.store)
+        if replay is not None:
+            live.last_event = len(replay.cursor.events)
         self._live[record.arn] = live
-        live.task = asyncio.get_running_loop().create_task(self._drive(record, machine, input, live))
+        live.task = asyncio.get_running_loop().create_task(self._drive(record, machine, input, live, replay))
+        return live.task
 
     def start_detached(self, machine: StateMachine, input: Any, name: str, seed: int) -> None:
         """Run an asynchronous EXPRESS execution: AWS keeps neither its record nor its history."""
@@ -68,13 +82,20 @@ class Runner:
         """Run an execution to its end without recording it (StartSyncExecution)."""
         return await machine.run_async(input, name, self.clock, self.resources, services=Services(seed))
 
-    async def _drive(self, record: ExecutionRecord, machine: StateMachine, input: Any, live: _Live) -> None:
+    async def _drive(self, record: ExecutionRecord, machine: StateMachine, input: Any, live: _Live,
+                     replay: Replay | None) -> None:
         try:
-            result = await machine.run_async(input, record.name, self.clock, self.resources,
-                                             services=Services(record.seed), history_sink=live.sink)
+            if replay is None:
+                result = await machine.run_async(input, record.name, self.clock, self.resources,
+                                                 services=Services(record.seed), history_sink=live.sink)
+            else:
+                result = await machine.run_async(input, record.name, replay.clock, replay.resources,
+                                                 services=Services(record.seed), history_sink=live.sink,
+                                                 history_factory=replay.history_factory)
         except asyncio.CancelledError:
             raise  # stopped (StopExecution wrote the end) or the service is shutting down (resumed later)
-        except Exception as e:  # an engine fault must not leave the execution RUNNING forever
+        except Exception as e:  # an engine fault (or a failed resume) must not leave the execution RUNNING forever
+            log.error("execution %s failed in the engine: %s", record.arn, e)
             self._close(record, live, "FAILED", "States.Runtime", f"{type(e).__name__}: {e}",
                         "ExecutionFailed", "executionFailedEventDetails")
             return

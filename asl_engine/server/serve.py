@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,6 +15,7 @@ from asl_engine.runtime.clock import Clock, RealClock
 from asl_engine.server.admin import CLOCK_OFFSET
 from asl_engine.server.app import Gateway
 from asl_engine.server.clock import ShiftedClock
+from asl_engine.server.resume import resume_all
 from asl_engine.server.service import StepFunctionsService
 from asl_engine.store import Store, open_store
 
@@ -61,10 +61,7 @@ async def _serve(service: StepFunctionsService, options: ServeOptions) -> None:
     app = Gateway(service, moto_app() if options.moto else None)
     server = uvicorn.Server(uvicorn.Config(app, host=options.host, port=options.port, lifespan="on",
                                            log_level="warning", access_log=False))
-    unresumed = len(service.store.running_executions())
-    if unresumed:
-        print(f"asl serve: {unresumed} execution(s) were running when the service last stopped; resuming them "
-              "is not implemented yet: they stay RUNNING until StopExecution closes them", file=sys.stderr)
+    await resume_all(service)  # before binding: a client calling right away finds its executions resumed
     background = [asyncio.ensure_future(_sweep(service, options.retention_days * DAY)),
                   asyncio.ensure_future(_announce(server))]
     try:

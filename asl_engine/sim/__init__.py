@@ -11,6 +11,6 @@ services' EventBridge events.
 from asl_engine.sim.context import Durations
 from asl_engine.sim.failures import FailureRules
 from asl_engine.sim.simulator import Simulator
-from asl_engine.sim.timeline import Timeline
+from asl_engine.sim.timeline import Timeline, format_entry
 
-__all__ = ["Durations", "FailureRules", "Simulator", "Timeline"]
+__all__ = ["Durations", "FailureRules", "Simulator", "Timeline", "format_entry"]

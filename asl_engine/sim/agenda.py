@@ -35,6 +35,7 @@ class Agenda:
         self.now = start
         self._queue: list[Scheduled] = []
         self._seq = itertools.count()
+        self.on_schedule: Callable[[], None] | None = None  # tells a follower that the next due time moved
 
     def after(self, seconds: float, action: Callable[[], None]) -> Scheduled:
         """Schedules ``action`` ``seconds`` after the agenda's current time."""
@@ -43,6 +44,8 @@ class Agenda:
     def at(self, when: datetime, action: Callable[[], None]) -> Scheduled:
         item = Scheduled(max(when, self.now), next(self._seq), action)
         heapq.heappush(self._queue, item)
+        if self.on_schedule is not None:
+            self.on_schedule()
         return item
 
     def next_due(self) -> datetime | None:

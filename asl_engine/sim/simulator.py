@@ -16,6 +16,7 @@ Everything that happens is on ``timeline`` and is emitted to ``sink``
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -101,14 +102,27 @@ class Simulator:
         with self._lock:
             return self._ctx.agenda.next_due()
 
-    async def follow(self, poll: float = 5.0) -> None:
-        """Keeps up with the clock until cancelled: sleeps (in clock time) to the next change, at most ``poll``
-        seconds so that jobs created meanwhile are picked up."""
-        while True:
-            self.tick()
-            due = self.next_due()
-            wait = poll if due is None else min(poll, max((due - self.clock.now()).total_seconds(), 0.0))
-            await asyncio.sleep(wait)
+    async def follow(self) -> None:
+        """Keeps up with the clock until cancelled, on the event loop executions run on.
+
+        It sleeps (in clock time) exactly to the next due change, and is woken when a request schedules an
+        earlier one; with nothing due it sets no timer at all, so under a VirtualClock it never makes time
+        pass by itself."""
+        loop = asyncio.get_running_loop()
+        wake = asyncio.Event()
+        self._ctx.agenda.on_schedule = lambda: loop.call_soon_threadsafe(wake.set)
+        try:
+            while True:
+                wake.clear()
+                self.tick()
+                due = self.next_due()
+                if due is None:
+                    await wake.wait()
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), max((due - self.clock.now()).total_seconds(), 0.0))
+        finally:
+            self._ctx.agenda.on_schedule = None
 
     def request(self) -> threading.RLock:
         """The lock a hooked request holds: the simulator is first brought to the clock's time."""

@@ -7,6 +7,8 @@ import boto3
 import pytest
 from pydantic import ValidationError
 
+pytest.importorskip("aws_lambda_powertools", reason="the MLOps functions need aws-lambda-powertools")
+
 from tests.app.conftest import LambdaContext, load_function, sample_event
 
 

@@ -9,6 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+pytest.importorskip("aws_lambda_powertools", reason="the MLOps functions need aws-lambda-powertools")
+
 from tests.app.local_stack import LocalStack
 
 
@@ -106,7 +108,6 @@ def test_retraining_from_drift_to_canary_deployment(stack):
                       "WaitForApproval", "Deploy", "NotifyDeployed"]
     assert stack.sagemaker.describe_endpoint(EndpointName="churn")["EndpointStatus"] == "InService"
     assert ("canary", 0.25) in green_shares(stack)
-    print(stack.sim.timeline.render())
 
 
 def test_retraining_keeps_production_when_the_candidate_is_worse(aws):

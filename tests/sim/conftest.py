@@ -20,10 +20,15 @@ class World:
         self.clock = VirtualClock(START)
         self.failures = FailureRules()
         self.events: list[dict] = []
-        self.sim = Simulator(self.clock, sink=self.events.append, failures=self.failures, durations=Durations())
+        self.emitted_at: list[datetime] = []  # the clock's time when each event reached the sink
+        self.sim = Simulator(self.clock, sink=self._receive, failures=self.failures, durations=Durations())
         self.sagemaker = boto3.client("sagemaker", region_name="us-east-1")
         self.cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
         self.batch = boto3.client("batch", region_name="us-east-1")
+
+    def _receive(self, event: dict) -> None:
+        self.events.append(event)
+        self.emitted_at.append(self.clock.now())
 
     def advance(self, seconds: float) -> None:
         self.clock.advance(seconds)

@@ -5,31 +5,52 @@ from __future__ import annotations
 import asyncio
 import time
 
+from asl_engine.sim.timeline import format_entry
 from tests.sim.test_sagemaker_jobs import create_training_job, describe
 
 
-def test_follow_task_advances_with_a_virtual_clock(world):
+def test_follow_applies_each_change_when_the_clock_reaches_it(world):
     loop = world.clock.new_loop()
 
-    async def wait_for_training() -> str:
+    async def scenario() -> None:
         follower = asyncio.ensure_future(world.sim.follow())
+        await asyncio.sleep(0)
         create_training_job(world)
-        while describe(world)["TrainingJobStatus"] == "InProgress":
-            await asyncio.sleep(60)
+        await asyncio.sleep(10_000)  # nobody asks moto anything meanwhile
         follower.cancel()
-        return describe(world)["TrainingJobStatus"]
 
     started = time.monotonic()
     try:
-        assert loop.run_until_complete(wait_for_training()) == "Completed"
+        loop.run_until_complete(scenario())
     finally:
         loop.close()
     assert time.monotonic() - started < 5
+    seen_at = [(event["detail"]["SecondaryStatus"], int((at - world.at(0)).total_seconds()))
+               for event, at in zip(world.events, world.emitted_at, strict=True)]
+    assert seen_at == [("Starting", 0), ("Downloading", 120), ("Training", 180), ("Uploading", 780),
+                       ("Completed", 810)]
     assert describe(world)["TrainingEndTime"] == world.at(810)
 
 
-def test_timeline_renders_traffic_and_statuses(world):
+def test_an_idle_follower_does_not_make_virtual_time_pass(world):
+    loop = world.clock.new_loop()
+
+    async def idle() -> None:
+        follower = asyncio.ensure_future(world.sim.follow())
+        await asyncio.sleep(30)
+        follower.cancel()
+
+    try:
+        loop.run_until_complete(idle())
+    finally:
+        loop.close()
+    assert world.clock.now() == world.at(30)
+
+
+def test_timeline_renders_and_streams_progress(world):
+    lines = []
+    world.sim.timeline.subscribe(lambda entry: lines.append(format_entry(entry, world.at(0))))
     create_training_job(world)
     world.advance(1000)
-    text = world.sim.timeline.render()
-    assert "training-job/churn-train" in text and "Completed" in text
+    assert lines[-1].startswith("+   810s  training-job/churn-train") and lines[-1].endswith("Completed")
+    assert world.sim.timeline.render().splitlines()[-1] == "+   810s  training-job/churn-train  status   Completed"

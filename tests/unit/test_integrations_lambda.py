@@ -112,6 +112,21 @@ class TestLambdaErrors:
         assert ex.cause == ("boom (Service: AWSLambda; Status Code: 500; Error Code: ServiceException; "
                             "Request ID: r-1; Proxy: null)")
 
+    def test_a_backend_crash_is_a_task_error_not_an_engine_crash(self):
+        class Client:
+            def invoke(self, **kwargs):
+                raise RuntimeError("docker is not available")
+
+        class Clients:
+            def client(self, name, region=None):
+                return Client()
+
+        res = resources()
+        res.lambdas.providers[:] = [EndpointFunctions(Clients())]
+        ex = run(invoke_task("f", {}), resources=res)
+        assert ex.error == "Lambda.AWSLambdaException"
+        assert ex.cause.startswith("docker is not available (Service: AWSLambda; Status Code: 500;")
+
     def test_timeout_seconds_under_the_virtual_clock(self):
         async def slow(event, context):
             await asyncio.sleep(600)

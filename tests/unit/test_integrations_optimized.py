@@ -329,3 +329,34 @@ def test_patterns_aws_does_not_have_are_refused_at_creation(resource, valid):
         assert diagnostics[0].code == "SCHEMA_VALIDATION_FAILED"
         assert diagnostics[0].message == (f"The resource provided {resource} is not recognized. The value is not a "
                                           "valid resource ARN, or the resource is not available in this region.")
+
+
+class FakeEcs:
+    """An ECS task that stops after two polls with the given container exit code."""
+
+    def __init__(self, exit_code: int) -> None:
+        self.exit_code, self.polls = exit_code, 0
+
+    def client(self, name, region=None):
+        return self
+
+    def run_task(self, **kwargs):
+        return {"tasks": [{"taskArn": "arn:aws:ecs:us-east-1:1:task/t-1", "lastStatus": "PROVISIONING"}],
+                "failures": []}
+
+    def describe_tasks(self, cluster, tasks):
+        self.polls += 1
+        stopped = self.polls >= 2
+        return {"tasks": [{"taskArn": tasks[0], "lastStatus": "STOPPED" if stopped else "RUNNING",
+                           "containers": [{"name": "c", "exitCode": self.exit_code if stopped else None}]}]}
+
+
+@pytest.mark.parametrize(("exit_code", "status"), [(0, "SUCCEEDED"), (1, "FAILED")])
+def test_ecs_run_task_sync_follows_the_container_exit_code(exit_code, status):
+    ecs = FakeEcs(exit_code)
+    ex = run(task("ecs:runTask.sync", Cluster="c", TaskDefinition="td"), resources=Resources(clients=ecs))
+    assert ex.status == status
+    if status == "SUCCEEDED":
+        assert ex.output["LastStatus"] == "STOPPED" and ecs.polls == 2
+    else:
+        assert ex.error == "States.TaskFailed" and json.loads(ex.cause)["Containers"][0]["ExitCode"] == 1

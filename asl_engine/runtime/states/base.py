@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -59,7 +58,7 @@ class RecoverableState(CompiledState):
                         attempts[i] += 1
                         frame.retry_count += 1
                         if delay > 0:
-                            await asyncio.sleep(delay)
+                            await frame.run.clock.sleep(delay)
                         break
                     retrier = None
                     break

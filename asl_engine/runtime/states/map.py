@@ -123,7 +123,7 @@ class MapState(RecoverableState):
 
         async def one(i: int) -> Any:
             child = Frame(frame.run, cursor[0], inner_scope(frame.variables), {"Index": i, "Value": inputs[i]},
-                          frame.history)
+                          frame.history, (*frame.branch, i))
             child.emit("MapIterationStarted", {"name": name, "index": i})
             try:
                 result = await run_branch(child, self.processor, inputs[i])

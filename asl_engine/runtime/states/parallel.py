@@ -36,7 +36,7 @@ class ParallelState(RecoverableState):
 
         async def one(i: int) -> Any:
             branch = self.branches[i]
-            child = frame.child(variables=inner_scope(frame.variables))
+            child = frame.child(variables=inner_scope(frame.variables), index=i)
             try:
                 return await run_branch(child, branch, branch_input)
             except StatesError:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from asl_engine.errors import StateFailure
@@ -31,7 +30,7 @@ class WaitState(CompiledState):
         effective = io.effective_input(frame, raw)
         delay = self._delay(frame, effective)
         if delay > 0:
-            await asyncio.sleep(delay)
+            await frame.run.clock.sleep(delay)
         return self.next, io.passthrough(frame, effective)
 
     def _delay(self, frame: Frame, effective: Any) -> float:

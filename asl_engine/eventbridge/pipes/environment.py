@@ -1,0 +1,30 @@
+"""What a pipe calls outside itself, injected: functions, state machines, buses and AWS clients.
+
+The pipe code decides *what* to call (batch arrays, invocation types,
+partial failures); the environment only knows *how* to reach a target in
+this process (``asl serve``'s executions and ``--resource`` handlers, moto
+clients), so the same pipe runs against fakes in unit tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+
+class PipeFailure(Exception):
+    """A call out of the pipe failed: the batch (or the records it names) stays in the source to be retried."""
+
+
+class PipeEnvironment(Protocol):
+    def client(self, service: str) -> Any:
+        """A boto3 client of ``service`` in the pipe's account and region."""
+
+    async def invoke_function(self, arn: str, payload: str, wait: bool) -> str | None:
+        """Lambda Invoke; with ``wait`` the function's response text, PipeFailure when the function failed."""
+
+    async def run_state_machine(self, arn: str, payload: str, wait: bool) -> str | None:
+        """StartExecution, or with ``wait`` StartSyncExecution's output (PipeFailure unless it succeeded)."""
+
+    def put_events(self, entries: list[Mapping[str, Any]]) -> Mapping[str, Any]:
+        """PutEvents in the pipe's region (entries name their bus); the PutEvents response."""

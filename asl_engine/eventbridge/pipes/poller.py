@@ -1,0 +1,69 @@
+"""Polling one pipe's source on the clock, with AWS's batching: BatchSize and MaximumBatchingWindowInSeconds.
+
+A batch goes out when it is full or when the window, counted from the first
+record waiting, has passed (at once with no window). Records filtered out are
+deleted, delivered records are deleted, records to retry are left to come
+back after the visibility timeout. The wait between polls is an asyncio
+sleep on the running loop, whose time is the server's clock: under a virtual
+clock an advance ends a batching window at once, and a long advance costs
+one poll, not one per interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from .processing import PipeProcessor
+from .sqs import SqsSource
+
+log = logging.getLogger(__name__)
+
+POLL_INTERVAL = 0.2  # seconds of the clock between polls of an idle source
+
+
+class PipePoller:
+    def __init__(self, processor: PipeProcessor, source: SqsSource, time: Callable[[], float],
+                 interval: float = POLL_INTERVAL) -> None:
+        self.processor = processor
+        self.source = source
+        self._time = time
+        self._interval = interval
+        self._waiting: list[dict[str, Any]] = []
+        self._since: float | None = None
+
+    async def run(self) -> None:
+        """Polls until cancelled; a failing poll is logged and tried again, as the service keeps polling."""
+        while True:
+            try:
+                await self.poll_once()
+            except Exception:
+                log.exception("pipe %s: polling %s failed", self.processor.spec["Name"], self.source.arn)
+            await asyncio.sleep(self._interval)
+
+    async def poll_once(self) -> int:
+        """Reads what is there, and sends the batch if it is due; returns how many records were delivered."""
+        compiled = self.processor.compiled
+        records = self.source.receive(compiled.batch_size - len(self._waiting))
+        dropped = [r for r in records if not self.processor.matches(r)]
+        if dropped:
+            self.source.delete(dropped)
+        kept = [r for r in records if self.processor.matches(r)]
+        if kept and not self._waiting:
+            self._since = self._time()
+        self._waiting += kept
+        if not self._waiting or not self._due():
+            return 0
+        batch, self._waiting, self._since = self._waiting, [], None
+        retry = await self.processor.process(batch)
+        delivered = [r for r in batch if r["messageId"] not in retry]
+        if delivered:
+            self.source.delete(delivered)
+        return len(delivered)
+
+    def _due(self) -> bool:
+        compiled = self.processor.compiled
+        full = len(self._waiting) >= compiled.batch_size
+        return full or self._since is None or self._time() - self._since >= compiled.batching_window

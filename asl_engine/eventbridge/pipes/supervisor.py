@@ -1,0 +1,38 @@
+"""One polling task per RUNNING pipe, started and stopped as the Pipes API changes pipes' states."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+
+from .environment import PipeEnvironment
+from .poller import PipePoller
+from .processing import PipeProcessor
+from .service import Pipe
+from .sqs import SqsSource
+
+
+class PipeSupervisor:
+    """``sync`` is the Pipes object's ``on_change``; it needs the running event loop (the server's)."""
+
+    def __init__(self, env: PipeEnvironment, time: Callable[[], float]) -> None:
+        self.env = env
+        self._time = time
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    def sync(self, pipe: Pipe) -> None:
+        task = self._tasks.pop(pipe.arn, None)
+        if task is not None:
+            task.cancel()
+        if pipe.running:
+            processor = PipeProcessor(pipe.spec, pipe.compiled, self.env)
+            poller = PipePoller(processor, SqsSource(self.env.client("sqs"), pipe.spec["Source"]), self._time)
+            self._tasks[pipe.arn] = asyncio.ensure_future(poller.run())
+
+    async def close(self) -> None:
+        tasks, self._tasks = list(self._tasks.values()), {}
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

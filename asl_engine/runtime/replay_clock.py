@@ -1,0 +1,53 @@
+"""The clock of a resumed execution: the stored timestamps while replaying, then the service's clock.
+
+While a frame re-reads its stored events, "now" is the time of the event it
+emitted last, so ``$$.State.EnteredTime``, timestamp Waits and the execution's
+start read as they did before the restart.  A sleep (Wait, Retry backoff) that
+ended before the restart is over as soon as the events before its end are
+replayed; one that had not ended waits only what is left until its original
+due time, which may be nothing when that time passed while the service was down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+
+from asl_engine.runtime.clock import Clock
+from asl_engine.runtime.replay import ReplayCursor
+
+
+class ReplayClock(Clock):
+    """Wraps the service's clock (and its loop) for one resumed execution."""
+
+    def __init__(self, clock: Clock, cursor: ReplayCursor) -> None:
+        self.clock = clock
+        self.cursor = cursor
+
+    def new_loop(self) -> asyncio.AbstractEventLoop:
+        return self.clock.new_loop()
+
+    def now(self) -> datetime:
+        replayed = self.cursor.now()
+        return self.clock.now() if replayed is None else datetime.fromtimestamp(replayed, UTC)
+
+    def time(self) -> float:
+        replayed = self.cursor.now()
+        return self.clock.time() if replayed is None else replayed
+
+    def busy(self) -> AbstractContextManager:
+        return self.clock.busy()
+
+    async def sleep(self, seconds: float) -> None:
+        cursor = self.cursor
+        if not cursor.left:
+            await self.clock.sleep(seconds)
+            return
+        upcoming = cursor.upcoming()
+        if upcoming:  # the sleep ended before the restart: it ends again right where it did
+            await cursor.reached(upcoming[0]["id"])
+            return
+        due = cursor.position_time() + seconds
+        await cursor.replayed()
+        await self.clock.sleep(max(0.0, due - self.clock.time()))

@@ -1,0 +1,83 @@
+"""Task results of a resumed execution: answered from its stored history, called again only if in flight.
+
+A wrapper around ``Resources`` (its dispatch is untouched): while the frame
+that calls a task still has stored events, the task's outcome event
+(``TaskSucceeded`` output, ``TaskFailed`` error and cause, ``TaskTimedOut``,
+and the Lambda and activity equivalents) is the answer, and a stored
+``TaskSubmitted`` / ``ActivityStarted`` is reported again.  A call with no
+stored outcome was in flight when the service died: it is made once more
+after the whole stored history is replayed (the runtime's delivery guarantee:
+at most one extra invocation per in-flight task call), except a callback
+whose message was delivered, which just waits for its (re-issued) token.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from asl_engine.errors import HeartbeatTimedOut, StatesError
+from asl_engine.integrations.call import TaskCall
+from asl_engine.integrations.registry import Resources
+from asl_engine.runtime.history import _details_key
+from asl_engine.runtime.replay import ReplayCursor
+
+_SUBMITTED = frozenset({"TaskSubmitted", "ActivityStarted"})
+_OUTCOMES = frozenset(f"{kind}{outcome}" for kind in ("Task", "LambdaFunction", "Activity")
+                      for outcome in ("Succeeded", "Failed", "TimedOut"))
+_SYNC = ("sync", "sync:2")
+
+
+class ReplayResources(Resources):
+    """``Resources`` for one resumed execution; everything but ``invoke`` is the wrapped one's.
+
+    A subclass only so that it is accepted wherever ``Resources`` is; it keeps no state of its own.
+    """
+
+    def __init__(self, resources: Resources, cursor: ReplayCursor) -> None:  # no super().__init__: a view
+        self._resources = resources
+        self._cursor = cursor
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._resources, name)
+
+    async def invoke(self, call: TaskCall) -> Any:
+        cursor = self._cursor
+        upcoming = list(cursor.upcoming())[:2]  # after TaskStarted: [TaskSubmitted], outcome
+        submitted = upcoming.pop(0) if upcoming and upcoming[0]["type"] in _SUBMITTED else None
+        if submitted is not None:
+            await cursor.reached(submitted["id"])
+            call.submitted(_submitted_output(submitted))
+        if upcoming and upcoming[0]["type"] in _OUTCOMES:
+            outcome = upcoming[0]
+            await cursor.reached(outcome["id"])
+            return _answer(outcome, call, cursor.position_time())
+        await cursor.replayed()
+        if submitted is None:  # in flight when the service died: called once more
+            return await self._resources.invoke(call)
+        if call.spec.pattern in _SYNC:  # the job is started again; its TaskSubmitted is already written
+            call.on_submitted = None
+            return await self._resources.invoke(call)
+        return await self._resources.callbacks.wait(call.task_token, call.heartbeat)  # delivered: wait for it
+
+
+def _submitted_output(event: dict[str, Any]) -> Any:
+    details = event.get(_details_key(event["type"]), {})
+    if event["type"] == "ActivityStarted":
+        return details.get("workerName")
+    return json.loads(details["output"]) if "output" in details else None
+
+
+def _answer(event: dict[str, Any], call: TaskCall, started: float) -> Any:
+    """The stored outcome as the resource gave it: a result, or the error it raised."""
+    kind, details = event["type"], event.get(_details_key(event["type"]), {})
+    if kind.endswith("Succeeded"):
+        return json.loads(details["output"])
+    error, cause = details.get("error"), details.get("cause")
+    if kind.endswith("TimedOut") and error == "States.Timeout" and cause is None:
+        # AWS records a heartbeat timeout as States.Timeout too; it was one if it came before TimeoutSeconds
+        elapsed = event["timestamp"] - started
+        if call.heartbeat is not None and (call.timeout is None or elapsed < call.timeout):
+            raise HeartbeatTimedOut()
+        raise StatesError(error, "")
+    raise StatesError(error, cause)

@@ -1,0 +1,97 @@
+"""Rules and schedules on asl serve reach real targets: its executions, moto's queues, on its clock."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from tests.server.conftest import Server
+from tests.server.helpers import ROLE, definition, wait_for_end
+from tests.server.test_events_api import eventually, refused, unique
+
+ECHO = definition({"P": {"Type": "Pass", "End": True}})
+
+
+@pytest.fixture
+def events(server: Server) -> Any:
+    return server.client("events")
+
+
+@pytest.fixture
+def machine(sfn) -> str:
+    return sfn.create_state_machine(name=unique("target"), roleArn=ROLE, definition=ECHO)["stateMachineArn"]
+
+
+def executions(sfn: Any, arn: str) -> list[dict]:
+    return sfn.list_executions(stateMachineArn=arn)["executions"]
+
+
+def test_put_events_starts_a_state_machine_execution(events, sfn, machine) -> None:
+    source = unique("shop")
+    rule = unique("to-sfn")
+    events.put_rule(Name=rule, EventPattern=json.dumps({"source": [source]}))
+    events.put_targets(Rule=rule, Targets=[{"Id": "sfn", "Arn": machine, "RoleArn": ROLE}])
+    try:
+        events.put_events(Entries=[{"Source": source, "DetailType": "order", "Detail": json.dumps({"n": 7})},
+                                   {"Source": "other", "DetailType": "order", "Detail": "{}"}])
+        [execution] = eventually(lambda: executions(sfn, machine))
+        described = wait_for_end(sfn, execution["executionArn"])
+        assert described["status"] == "SUCCEEDED"
+        event = json.loads(described["output"])
+        assert (event["source"], event["detail-type"], event["detail"]) == (source, "order", {"n": 7})
+    finally:
+        events.remove_targets(Rule=rule, Ids=["sfn"])
+        events.delete_rule(Name=rule)
+
+
+def test_input_transformer_and_sqs_target_share_the_moto_backend(server: Server, events) -> None:
+    sqs = server.client("sqs")
+    url = sqs.create_queue(QueueName=unique("rule-target"))["QueueUrl"]
+    queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    bus = unique("bus")
+    events.create_event_bus(Name=bus)
+    events.put_rule(Name="to-sqs", EventBusName=bus, EventPattern=json.dumps({"detail-type": ["paid"]}))
+    events.put_targets(Rule="to-sqs", EventBusName=bus, Targets=[{
+        "Id": "q", "Arn": queue,
+        "InputTransformer": {"InputPathsMap": {"id": "$.detail.id"}, "InputTemplate": '{"order": <id>}'}}])
+    events.put_events(Entries=[{"EventBusName": bus, "Source": "s", "DetailType": "paid",
+                                "Detail": json.dumps({"id": "o-1"})}])
+    messages = eventually(lambda: sqs.receive_message(QueueUrl=url).get("Messages"))
+    assert json.loads(messages[0]["Body"]) == {"order": "o-1"}
+    events.delete_event_bus(Name=bus)
+
+
+def test_a_scheduled_rule_fires_when_the_clock_is_advanced(server: Server, events, sfn, machine) -> None:
+    rule = unique("every-5")
+    events.put_rule(Name=rule, ScheduleExpression="rate(5 minutes)")
+    events.put_targets(Rule=rule, Targets=[{"Id": "sfn", "Arn": machine}])
+    try:
+        assert executions(sfn, machine) == []
+        server.advance(5 * 60 + 1)
+        [execution] = eventually(lambda: executions(sfn, machine))
+        event = json.loads(wait_for_end(sfn, execution["executionArn"])["input"])
+        assert (event["source"], event["detail-type"]) == ("aws.events", "Scheduled Event")
+        assert event["resources"] == [events.describe_rule(Name=rule)["Arn"]]
+        server.advance(10 * 60)
+        assert len(eventually(lambda: (found := executions(sfn, machine)) if len(found) == 3 else None)) == 3
+    finally:
+        events.remove_targets(Rule=rule, Ids=["sfn"])
+        events.delete_rule(Name=rule)  # no more firings when other tests advance the clock
+
+
+def test_a_one_time_schedule_fires_and_deletes_itself(server: Server, sfn, machine) -> None:
+    scheduler = server.client("scheduler")
+    now = server.advance(0)["epoch"]
+    at = datetime.fromtimestamp(now + 3600, UTC)
+    name = unique("once")
+    scheduler.create_schedule(Name=name, ScheduleExpression=f"at({at:%Y-%m-%dT%H:%M:%S})",
+                              FlexibleTimeWindow={"Mode": "OFF"}, ActionAfterCompletion="DELETE",
+                              Target={"Arn": machine, "RoleArn": ROLE, "Input": '{"from": "<aws.scheduler.schedule-arn>"}'})
+    assert executions(sfn, machine) == []
+    server.advance(3601)
+    [execution] = eventually(lambda: executions(sfn, machine))
+    assert json.loads(wait_for_end(sfn, execution["executionArn"])["input"])["from"].endswith(f"/default/{name}")
+    refused(lambda: scheduler.get_schedule(Name=name), "ResourceNotFoundException", 404)

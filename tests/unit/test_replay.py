@@ -1,0 +1,258 @@
+"""Resuming an execution from a stored history: cut the history of a run anywhere, replay, go on.
+
+Replaying a whole history must reproduce it exactly (ids, previousEventId
+chains, details, the seeded random draws), whatever order Map iterations and
+Parallel branches finished in.  A run cut after any event and resumed must
+keep what was stored and end like the uninterrupted run: same output, each
+branch's events the same, ids contiguous (the order of events written after
+the cut may differ: calls in flight start over).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from runtime_helpers import START, machine
+
+from asl_engine import Resources, Services, VirtualClock
+from asl_engine.runtime.replay import ReplayCursor, ReplayHistory, ReplayMismatch
+from asl_engine.runtime.replay_clock import ReplayClock
+from asl_engine.runtime.replay_tasks import ReplayResources
+
+SNS = "arn:aws:states:::sns:publish"
+CALLBACK = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+
+
+class Work:
+    """An async task handler that takes a while (virtual seconds, varying by item) and counts its calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[Any] = []
+
+    async def __call__(self, payload: dict) -> dict:
+        self.calls.append(payload)
+        await asyncio.sleep((payload["n"] * 7) % 5 + 0.5)
+        return {"n": payload["n"], "squared": payload["n"] ** 2}
+
+
+class Flaky:
+    """Fails twice per item, then answers."""
+
+    def __init__(self) -> None:
+        self.calls: dict[Any, int] = {}
+
+    def __call__(self, payload: dict) -> dict:
+        n = self.calls[payload["n"]] = self.calls.get(payload["n"], 0) + 1
+        if n <= 2:
+            raise ValueError(f"attempt {n}")
+        return {"ok": payload["n"]}
+
+
+def stored(event: dict[str, Any]) -> dict[str, Any]:
+    """An event as the service's store keeps it (epoch timestamp, JSON round trip)."""
+    return json.loads(json.dumps({**event, "timestamp": event["timestamp"].timestamp()}))
+
+
+def run(definition: dict, input: Any, targets: dict, *, history: list[dict] | None = None,
+        downtime: float = 0.0, client: Any = None) -> tuple[Any, list[dict]]:
+    """Run once, from the start or resuming ``history``; returns the result and the full stored history."""
+    events = [dict(e) for e in history or []]
+    resume_at = START + timedelta(seconds=(events[-1]["timestamp"] - START.timestamp() if events else 0) + downtime)
+    base = VirtualClock(resume_at)
+    resources = Resources(targets)
+    kwargs: dict[str, Any] = {}
+    clock: Any = base
+    if history is not None:
+        cursor = ReplayCursor("arn:exec", events, START.timestamp())
+        clock, resources = ReplayClock(base, cursor), ReplayResources(resources, cursor)
+        kwargs["history_factory"] = ReplayHistory.factory(cursor)
+    written: list[dict] = []
+
+    async def main() -> Any:
+        helper = asyncio.ensure_future(client(resources)) if client else None
+        result = await machine(definition).run_async(input, "exec", clock, resources, services=Services(seed=3),
+                                                     history_sink=lambda e: written.append(stored(e)), **kwargs)
+        if helper is not None:
+            helper.cancel()
+        return result
+
+    result = base.run(main())
+    return result, events + written
+
+
+def comparable(events: list[dict]) -> list[tuple]:
+    return [(e["id"], e["previousEventId"], e["type"],
+             {k: v for k, v in e.items() if k.endswith("EventDetails")}, e.get("_branch")) for e in events]
+
+
+def per_branch(events: list[dict]) -> dict[tuple, list[tuple]]:
+    out: dict[tuple, list[tuple]] = {}
+    for e in events:
+        out.setdefault(tuple(e.get("_branch", ())), []).append(
+            (e["type"], {k: v for k, v in e.items() if k.endswith("EventDetails")}))
+    return out
+
+
+def assert_resumes_anywhere(definition: dict, input: Any, make_targets, step: int = 1) -> list[dict]:
+    """Replaying the whole history reproduces it; cut after every ``step``-th event, each resume ends the same."""
+    full_result, full = run(definition, input, make_targets())
+    _, again = run(definition, input, make_targets(), history=full)
+    assert again == full
+    for cut in range(1, len(full), step):
+        result, events = run(definition, input, make_targets(), history=full[:cut])
+        assert (result.status, result.output) == (full_result.status, full_result.output), cut
+        assert events[:cut] == full[:cut]
+        assert [e["id"] for e in events] == list(range(1, len(full) + 1))
+        assert all(0 <= e["previousEventId"] < e["id"] for e in events)
+        assert per_branch(events) == per_branch(full), f"resumed after event {cut}"
+        stamps = [e["timestamp"] for e in events]
+        assert stamps == sorted(stamps)
+    return full
+
+
+MAP_WITH_TASK_AND_WAIT = {
+    "StartAt": "M",
+    "States": {"M": {"Type": "Map", "MaxConcurrency": 4, "End": True,
+                     "ResultSelector": {"n.$": "States.ArrayLength($)"}, "ItemProcessor": {
+        "ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Work",
+        "States": {"Work": {"Type": "Task", "Resource": SNS, "Next": "Nap"},
+                   "Nap": {"Type": "Wait", "Seconds": 2, "Next": "Done"},
+                   "Done": {"Type": "Pass", "Parameters": {"v.$": "$.squared"}, "End": True}}}}},
+}
+
+
+def test_map_resumes_from_any_event_whatever_order_iterations_finished_in():
+    full = assert_resumes_anywhere(MAP_WITH_TASK_AND_WAIT, [{"n": n} for n in range(12)], lambda: {SNS: Work()},
+                                   step=3)
+    # the original run really interleaved: iteration 5 started before iteration 1 ended
+    started = [e["id"] for e in full if e["type"] == "MapIterationStarted"]
+    ended = [e["id"] for e in full if e["type"] == "MapIterationSucceeded"]
+    assert started[4] < ended[1]
+
+
+PARALLEL_WITH_RETRY_AND_MAP = {
+    "StartAt": "P",
+    "States": {"P": {"Type": "Parallel", "End": True, "Branches": [
+        {"StartAt": "Flaky", "States": {"Flaky": {
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"n": 1}, "End": True,
+            "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 3, "BackoffRate": 2,
+                       "JitterStrategy": "FULL"}]}}},
+        {"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 4, "Next": "Inner"},
+                                       "Inner": {"Type": "Map", "ItemsPath": "$.items", "End": True,
+                                                 "ItemProcessor": {"StartAt": "W", "States": {
+                                                     "W": {"Type": "Task", "Resource": SNS, "End": True}}}}}},
+    ]}},
+}
+
+
+def test_a_whole_history_replays_exactly_with_random_draws_in_interleaved_iterations():
+    definition = json.loads(json.dumps(MAP_WITH_TASK_AND_WAIT))
+    definition["States"]["M"]["ItemProcessor"]["States"]["Done"]["Parameters"]["id.$"] = "States.UUID()"
+    result, full = run(definition, [{"n": n} for n in range(20)], {SNS: Work()})
+    work = Work()
+    again, events = run(definition, [{"n": n} for n in range(20)], {SNS: work}, history=full)
+    assert events == full and again.output == result.output and work.calls == []
+
+
+def test_parallel_with_retries_and_a_nested_map_resumes_from_any_event():
+    def targets() -> dict:
+        return {SNS: Work(), "arn:aws:states:::lambda:invoke": Flaky()}
+
+    assert_resumes_anywhere(PARALLEL_WITH_RETRY_AND_MAP, {"items": [{"n": n} for n in range(5)]}, targets)
+
+
+def test_stored_outcomes_are_not_called_again_and_in_flight_calls_once():
+    work = Work()
+    _, full = run(MAP_WITH_TASK_AND_WAIT, [{"n": n} for n in range(6)], {SNS: Work()})
+    cut = next(i for i, e in enumerate(full) if e["type"] == "TaskSucceeded") + 1
+    in_flight = sum(e["type"] == "TaskStarted" for e in full[:cut]) - 1  # started, no outcome stored
+    run(MAP_WITH_TASK_AND_WAIT, [{"n": n} for n in range(6)], {SNS: work}, history=full[:cut])
+    assert len(work.calls) == 6 - 1  # the one with a stored outcome is not called again
+    assert in_flight > 0  # ... and each call in flight was made exactly once more (part of the 5)
+
+
+WAIT_100 = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 100, "Next": "P"},
+                                       "P": {"Type": "Pass", "End": True}}}
+
+
+@pytest.mark.parametrize(("downtime", "exits_at"), [(30, 100), (500, 500)])
+def test_a_wait_waits_only_what_is_left_of_its_due_time(downtime, exits_at):
+    _, full = run(WAIT_100, {}, {})
+    cut = [e["type"] for e in full].index("WaitStateEntered") + 1
+    result, events = run(WAIT_100, {}, {}, history=full[:cut], downtime=downtime)
+    assert result.status == "SUCCEEDED"
+    exited = next(e for e in events if e["type"] == "WaitStateExited")
+    assert exited["timestamp"] - START.timestamp() == pytest.approx(exits_at)
+    assert comparable(events) == comparable(full)
+
+
+RETRY_BACKOFF = {"StartAt": "T", "States": {"T": {
+    "Type": "Task", "Resource": SNS, "End": True,
+    "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 60, "BackoffRate": 1}]}}}
+
+
+def test_a_retry_resumes_its_backoff():
+    _, full = run(RETRY_BACKOFF, {"n": 1}, {SNS: Flaky()})
+    cut = [e["type"] for e in full].index("TaskFailed") + 1  # first failure stored; the backoff was running
+    flaky = Flaky()
+    flaky.calls[1] = 1  # the service already made the first attempt
+    result, events = run(RETRY_BACKOFF, {"n": 1}, {SNS: flaky}, history=full[:cut], downtime=20)
+    assert result.output == {"ok": 1}
+    assert comparable(events) == comparable(full)
+    rescheduled = [e for e in events if e["type"] == "TaskScheduled"][1]
+    assert rescheduled["timestamp"] - full[cut - 1]["timestamp"] == pytest.approx(60)  # not 60 after the restart
+
+
+CALLBACK_TASK = {"StartAt": "T", "States": {"T": {
+    "Type": "Task", "Resource": CALLBACK, "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}},
+    "End": True}}}
+
+
+def test_a_delivered_callback_is_not_sent_again_and_its_token_still_completes_it():
+    sent: list[str] = []
+
+    def send(payload: dict) -> dict:
+        sent.append(payload["MessageBody"]["token"])
+        return {"MessageId": "m-1"}
+
+    async def never_answers(resources: Resources) -> None:
+        await asyncio.sleep(3600)
+
+    first, full = run(CALLBACK_TASK, {}, {CALLBACK.removesuffix(".waitForTaskToken"): send}, client=never_answers)
+    assert first.status == "RUNNING" or [e["type"] for e in full][-1] == "TaskSubmitted"
+    token = sent[0]
+
+    async def answer(resources: Resources) -> None:
+        while True:
+            try:
+                resources.callbacks.send_success(token, '{"answer": 42}')
+                return
+            except Exception:
+                await asyncio.sleep(0.1)
+
+    result, events = run(CALLBACK_TASK, {}, {CALLBACK.removesuffix(".waitForTaskToken"): send},
+                         history=full, client=answer)
+    assert result.output == {"answer": 42}
+    assert sent == [token]  # not sent again
+    assert [e["id"] for e in events] == list(range(1, len(events) + 1))
+
+
+def test_a_changed_definition_fails_loudly():
+    _, full = run(MAP_WITH_TASK_AND_WAIT, [{"n": 1}, {"n": 2}], {SNS: Work()})
+    changed = json.loads(json.dumps(MAP_WITH_TASK_AND_WAIT))
+    changed["States"]["M"]["ItemProcessor"]["States"]["Nap"]["Seconds"] = 3
+    changed["States"]["M"]["ItemProcessor"]["States"]["Done"]["Parameters"]["extra"] = 1
+    with pytest.raises(ReplayMismatch, match=r"at event #\d+ \(PassStateExited, branch \[\d\]\): its details"):
+        run(changed, [{"n": 1}, {"n": 2}], {SNS: Work()}, history=full[:-2])
+
+
+def test_a_history_that_ended_replays_to_the_same_end_without_new_events():
+    result, full = run(MAP_WITH_TASK_AND_WAIT, [{"n": 1}], {SNS: Work()})
+    work = Work()
+    again, events = run(MAP_WITH_TASK_AND_WAIT, [{"n": 1}], {SNS: work}, history=full)
+    assert (again.status, again.output) == (result.status, result.output)
+    assert events == full and work.calls == []
