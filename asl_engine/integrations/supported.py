@@ -9,9 +9,10 @@ from __future__ import annotations
 _RR, _SYNC, _TOKEN, _SYNC2 = "", "sync", "waitForTaskToken", "sync:2"
 _JOBS = frozenset({_RR, _SYNC, _TOKEN})
 
-# resourceType -> (boto3 client, {action: patterns AWS supports})
+# resourceType -> (boto3 client, {action: patterns AWS supports}), as AWS's "Optimized integrations" table lists
+# them (SageMaker: .sync for its jobs, no callbacks; Batch and Glue: no callbacks; DynamoDB: request-response).
 SUPPORTED: dict[str, tuple[str, dict[str, frozenset[str]]]] = {
-    "batch": ("batch", {"submitJob": _JOBS}),
+    "batch": ("batch", {"submitJob": frozenset({_RR, _SYNC})}),
     "dynamodb": ("dynamodb", {a: frozenset({_RR}) for a in ("getItem", "putItem", "updateItem", "deleteItem")}),
     "ecs": ("ecs", {"runTask": _JOBS}),
     "events": ("events", {"putEvents": frozenset({_RR, _TOKEN})}),
@@ -19,7 +20,7 @@ SUPPORTED: dict[str, tuple[str, dict[str, frozenset[str]]]] = {
     "lambda": ("lambda", {"invoke": frozenset({_RR, _TOKEN})}),
     "sagemaker": ("sagemaker", {
         **{a: frozenset({_RR, _SYNC}) for a in ("createTrainingJob", "createProcessingJob", "createTransformJob",
-                                                 "createHyperParameterTuningJob")},
+                                                 "createHyperParameterTuningJob", "createLabelingJob")},
         **{a: frozenset({_RR}) for a in ("createModel", "createEndpointConfig", "createEndpoint",
                                          "updateEndpoint")}}),
     "sns": ("sns", {"publish": frozenset({_RR, _TOKEN})}),

@@ -71,6 +71,7 @@ SYNC_JOBS: dict[tuple[str, str], SyncJob] = {
     ("sagemaker", "createTransformJob"): _sagemaker("TransformJob", "TransformJobStatus"),
     ("sagemaker", "createHyperParameterTuningJob"): _sagemaker("HyperParameterTuningJob",
                                                                "HyperParameterTuningJobStatus"),
+    ("sagemaker", "createLabelingJob"): _sagemaker("LabelingJob", "LabelingJobStatus"),
     ("ecs", "runTask"): SyncJob(
         describe="describe_tasks",
         describe_params=lambda req, res: {"cluster": req.get("cluster", "default"),

@@ -41,13 +41,10 @@ class ReplayClock(Clock):
 
     async def sleep(self, seconds: float) -> None:
         cursor = self.cursor
-        if not cursor.left:
-            await self.clock.sleep(seconds)
-            return
-        upcoming = cursor.upcoming()
+        upcoming = cursor.upcoming() if cursor.left else ()
         if upcoming:  # the sleep ended before the restart: it ends again right where it did
             await cursor.reached(upcoming[0]["id"])
             return
-        due = cursor.position_time() + seconds
+        due = cursor.position_time() + seconds  # it began when this frame's last event was written
         await cursor.replayed()
         await self.clock.sleep(max(0.0, due - self.clock.time()))

@@ -65,6 +65,9 @@ class RestJsonProtocol:
         routes = [_route(model.operation_model(name)) for name in model.operation_names]
         # literal segments before labels: /v1/pipes/{Name}/start must win over /v1/pipes/{Name}
         self._routes = sorted(routes, key=lambda r: -len(_LABEL.sub("", r.operation.http["requestUri"])))
+        # framework errors (no shape in the model) spell "message" as the service's own errors do
+        errors = (e for r in routes for e in r.operation.error_shapes)
+        self._message_key = next((n for e in errors for n in e.members if n.lower() == "message"), "message")
 
     def match(self, method: str, path: str) -> tuple[OperationModel, dict[str, str]] | None:
         for route in self._routes:
@@ -75,10 +78,12 @@ class RestJsonProtocol:
 
     async def read(self, request: Request) -> tuple[OperationModel, dict[str, Any]]:
         """The operation and its parameters by member name; RestJsonError when the call is malformed."""
-        found = self.match(request.method, request.url.path)
+        raw = request.scope.get("raw_path")  # still percent-encoded: a label may hold an encoded "/"
+        path = raw.decode("latin-1") if raw else request.url.path
+        found = self.match(request.method, path)
         if found is None:
             raise RestJsonError("UnknownOperationException",
-                                f"No {self.model.service_name} operation for {request.method} {request.url.path}")
+                                f"No {self.model.service_name} operation for {request.method} {path}")
         operation, labels = found
         shape = operation.input_shape
         params: dict[str, Any] = {}
@@ -126,7 +131,7 @@ class RestJsonProtocol:
     def error(self, code: str, message: str) -> Response:
         """The error as AWS sends it: ``X-Amzn-ErrorType`` and a body whose message key is the shape's own."""
         shape = _error_shape(self.model, code)
-        body: dict[str, Any] = {"message": message}
+        body: dict[str, Any] = {self._message_key: message}
         if shape is not None:
             body = {name: message for name in shape.members if name.lower() == "message"} or body
             if "Code" in shape.members:

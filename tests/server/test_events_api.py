@@ -9,6 +9,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -112,9 +113,9 @@ def test_archive_and_replay_actions(events) -> None:
     events.update_archive(ArchiveName=name, Description="kept")
     assert name in [a["ArchiveName"] for a in events.list_archives(NamePrefix=name)["Archives"]]
     replay = unique("replay")
-    start = events.describe_archive(ArchiveName=name)["CreationTime"]
-    events.start_replay(ReplayName=replay, EventSourceArn=created["ArchiveArn"], EventStartTime=start,
-                        EventEndTime=start, Destination={"Arn": bus})
+    end = events.describe_archive(ArchiveName=name)["CreationTime"]
+    events.start_replay(ReplayName=replay, EventSourceArn=created["ArchiveArn"],
+                        EventStartTime=end - timedelta(minutes=5), EventEndTime=end, Destination={"Arn": bus})
     assert events.describe_replay(ReplayName=replay)["ReplayName"] == replay
     assert replay in [r["ReplayName"] for r in events.list_replays(NamePrefix=replay)["Replays"]]
     refused(lambda: events.create_archive(ArchiveName=name, EventSourceArn=bus), "ResourceAlreadyExistsException")

@@ -39,17 +39,11 @@ class Work:
         return {"n": payload["n"], "squared": payload["n"] ** 2}
 
 
-class Flaky:
-    """Fails twice per item, then answers."""
-
-    def __init__(self) -> None:
-        self.calls: dict[Any, int] = {}
-
-    def __call__(self, payload: dict) -> dict:
-        n = self.calls[payload["n"]] = self.calls.get(payload["n"], 0) + 1
-        if n <= 2:
-            raise ValueError(f"attempt {n}")
-        return {"ok": payload["n"]}
+def flaky(payload: dict) -> dict:
+    """Fails the first two attempts (it is told which attempt it is), then answers."""
+    if payload["attempt"] < 2:
+        raise ValueError(f"attempt {payload['attempt']}")
+    return {"ok": payload["n"]}
 
 
 def stored(event: dict[str, Any]) -> dict[str, Any]:
@@ -138,7 +132,8 @@ PARALLEL_WITH_RETRY_AND_MAP = {
     "StartAt": "P",
     "States": {"P": {"Type": "Parallel", "End": True, "Branches": [
         {"StartAt": "Flaky", "States": {"Flaky": {
-            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"n": 1}, "End": True,
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True,
+            "Parameters": {"n": 1, "attempt.$": "$$.State.RetryCount"},
             "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 3, "BackoffRate": 2,
                        "JitterStrategy": "FULL"}]}}},
         {"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 4, "Next": "Inner"},
@@ -160,7 +155,7 @@ def test_a_whole_history_replays_exactly_with_random_draws_in_interleaved_iterat
 
 def test_parallel_with_retries_and_a_nested_map_resumes_from_any_event():
     def targets() -> dict:
-        return {SNS: Work(), "arn:aws:states:::lambda:invoke": Flaky()}
+        return {SNS: Work(), "arn:aws:states:::lambda:invoke": flaky}
 
     assert_resumes_anywhere(PARALLEL_WITH_RETRY_AND_MAP, {"items": [{"n": n} for n in range(5)]}, targets)
 
@@ -191,16 +186,14 @@ def test_a_wait_waits_only_what_is_left_of_its_due_time(downtime, exits_at):
 
 
 RETRY_BACKOFF = {"StartAt": "T", "States": {"T": {
-    "Type": "Task", "Resource": SNS, "End": True,
+    "Type": "Task", "Resource": SNS, "End": True, "Parameters": {"n": 1, "attempt.$": "$$.State.RetryCount"},
     "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 60, "BackoffRate": 1}]}}}
 
 
 def test_a_retry_resumes_its_backoff():
-    _, full = run(RETRY_BACKOFF, {"n": 1}, {SNS: Flaky()})
+    _, full = run(RETRY_BACKOFF, {}, {SNS: flaky})
     cut = [e["type"] for e in full].index("TaskFailed") + 1  # first failure stored; the backoff was running
-    flaky = Flaky()
-    flaky.calls[1] = 1  # the service already made the first attempt
-    result, events = run(RETRY_BACKOFF, {"n": 1}, {SNS: flaky}, history=full[:cut], downtime=20)
+    result, events = run(RETRY_BACKOFF, {}, {SNS: flaky}, history=full[:cut], downtime=20)
     assert result.output == {"ok": 1}
     assert comparable(events) == comparable(full)
     rescheduled = [e for e in events if e["type"] == "TaskScheduled"][1]

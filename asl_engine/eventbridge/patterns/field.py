@@ -137,7 +137,7 @@ class FieldIndex:
                     found |= self.ignore_case_prefix.lookup(lowered)
                 if self.ignore_case_suffix.lengths:
                     found |= self.ignore_case_suffix.lookup(lowered)
-            if self.wildcards.lengths:
+            if self.wildcards:
                 found |= self.wildcards.lookup(value)
             if self.ips:
                 ip = ip_or_none(value)  # parsed once for every cidr of the field

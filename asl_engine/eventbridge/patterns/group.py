@@ -1,4 +1,4 @@
-"""A group of branches matched together with bitmasks: the rules of one source, or all the others.
+"""Branches matched together with bitmasks, one gate per field ANDed into a candidate mask.
 
 Every branch constraining two fields or more owns one bit of the group's
 shared space. Each field path has a ``Lane`` whose per-value answer is a gate
@@ -6,8 +6,7 @@ mask of the shared branches that value lets through; matching an event ANDs
 one gate per field into a candidate mask, a fixed number of Python operations
 per field whatever the number of rules (the AND itself runs in C over N/30
 digits). A branch constraining one field only is decided by that field's
-value alone and skips the AND (see lane.py); a branch with no field left (a
-rule that only names its source) matches every event routed to the group.
+value alone and skips the AND (see lane.py).
 
 Fields inside arrays of objects must be matched by values from the same
 array element; the few candidate branches where that could matter are
@@ -16,7 +15,6 @@ re-checked exactly against the leaves' array membership.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Hashable
 
 from .flatten import Leaves, Membership, compatible, merge
@@ -29,25 +27,18 @@ from .slots import BitSlots
 class RuleGroup:
     """Branches indexed together; ``match`` adds the ids of those an event satisfies to a set."""
 
-    __slots__ = ("_always", "_branches", "_live", "_order", "_slots", "lanes")
+    __slots__ = ("_branches", "_live", "_order", "_slots", "lanes")
 
     def __init__(self) -> None:
         self.lanes: dict[str, Lane] = {}
         self._slots = BitSlots()  # shared positions
         self._branches: dict[int, Branch] = {}  # shared position -> branch
         self._live = 0
-        self._always: Counter[Hashable] = Counter()  # rule id -> its branches with no field left
         self._order: list[tuple[str, Lane]] | None = []
-
-    def __bool__(self) -> bool:
-        return bool(self.lanes or self._always)
 
     def add(self, rule_id: Hashable, branch: Branch) -> int:
         """Indexes one branch; the position returned (solo or shared, by the branch's size) is for ``remove``."""
         self._changed()
-        if not branch:
-            self._always[rule_id] += 1
-            return -1
         if len(branch) == 1:
             ((path, values),) = branch.items()
             lane = self._lane(path)
@@ -65,11 +56,6 @@ class RuleGroup:
     def remove(self, rule_id: Hashable, branch: Branch, position: int) -> None:
         """Drops a branch ``add`` indexed at ``position``."""
         self._changed()
-        if not branch:
-            self._always[rule_id] -= 1
-            if not self._always[rule_id]:
-                del self._always[rule_id]
-            return
         bit = 1 << position
         if len(branch) == 1:
             ((path, values),) = branch.items()
@@ -106,8 +92,6 @@ class RuleGroup:
 
     def match(self, leaves: Leaves, out: set[Hashable]) -> None:
         """Adds to ``out`` the ids of the rules with a branch in this group that the event satisfies."""
-        if self._always:
-            out.update(self._always)
         candidates = self._live
         in_arrays = []  # fields whose leaves sit inside arrays of objects
         for path, lane in self._order if self._order is not None else self._lane_order():

@@ -28,13 +28,15 @@ Answer = tuple[int, tuple[Hashable, ...]]
 class Lane:
     """The shared and solo indexes of one field path, and the answers already computed per value."""
 
-    __slots__ = ("_absent", "_cache", "shared", "solo", "solo_slots")
+    __slots__ = ("_absent", "_cache", "_ids_by_mask", "_literals", "shared", "solo", "solo_slots")
 
     def __init__(self) -> None:
         self.shared = FieldIndex()
         self.solo = FieldIndex()
         self.solo_slots = BitSlots()
         self._cache: dict[object, Answer] = {}
+        self._ids_by_mask: dict[int, tuple[Hashable, ...]] = {}
+        self._literals: dict[object, Answer] = {}  # true, false, null: apart, since True == 1 as a dict key
         self._absent: Answer | None = None
 
     def __bool__(self) -> bool:
@@ -43,6 +45,8 @@ class Lane:
     def changed(self) -> None:
         """Forgets every cached answer: a branch came or went (gates depend on all shared bits)."""
         self._cache.clear()
+        self._ids_by_mask.clear()
+        self._literals.clear()
         self._absent = None
         self.shared.gates = None
 
@@ -53,15 +57,14 @@ class Lane:
         _index(self.solo if solo else self.shared, values, bit, adding=False)
 
     def answer(self, value: object) -> Answer:
-        """The gate and solo rule ids for one leaf value; strings and numbers are cached."""
+        """The gate and solo rule ids for one leaf value, cached per value."""
         kind = type(value)
-        if kind is not str and kind is not int and kind is not float:
-            return self._compute(value)  # bool == int in a dict, so literals are never cached
-        found = self._cache.get(value)
+        cache = self._cache if kind is str or kind is int or kind is float else self._literals
+        found = cache.get(value)
         if found is None:
-            if len(self._cache) >= CACHE_LIMIT:
-                self._cache.clear()
-            found = self._cache[value] = self._compute(value)
+            if len(cache) >= CACHE_LIMIT:
+                cache.clear()
+            found = cache[value] = self._compute(value)
         return found
 
     def absent(self) -> Answer:
@@ -72,12 +75,22 @@ class Lane:
         return self._absent
 
     def _compute(self, value: object) -> Answer:
-        unconstrained, _ = self.shared.gate_masks()
-        return self.shared.satisfied(value) | unconstrained, self._ids(self.solo.satisfied(value))
+        gate = self.shared.gate_masks()[0]
+        if self.shared.constrained:
+            gate |= self.shared.satisfied(value)
+        return gate, self._ids(self.solo.satisfied(value)) if self.solo.constrained else ()
 
     def _ids(self, mask: int) -> tuple[Hashable, ...]:
-        owners = self.solo_slots.owners
-        return tuple(owners[position] for position in bit_positions(mask)) if mask else ()
+        """The rule ids of solo bits, kept per mask: many values (amounts, keys) share one."""
+        if not mask:
+            return ()
+        found = self._ids_by_mask.get(mask)
+        if found is None:
+            if len(self._ids_by_mask) >= CACHE_LIMIT:
+                self._ids_by_mask.clear()
+            owners = self.solo_slots.owners
+            found = self._ids_by_mask[mask] = tuple(owners[position] for position in bit_positions(mask))
+        return found
 
 
 def _index(field: FieldIndex, values: tuple[ValuePattern, ...], bit: int, adding: bool) -> None:

@@ -44,9 +44,7 @@ class Affixes:
 
     def remove(self, text: str, bit: int) -> None:
         clear_bit(self.masks, text, bit)
-        self.lengths[len(text)] -= 1
-        if not self.lengths[len(text)]:
-            del self.lengths[len(text)]
+        _uncount(self.lengths, len(text))
 
     def lookup(self, value: str) -> int:
         masks = self.masks
@@ -60,17 +58,23 @@ class Affixes:
 
 
 class Wildcards:
-    """Wildcard patterns grouped by the literal text before their first ``*``.
+    """Wildcard patterns: one-star patterns as (start, end) pairs, the others by their literal start.
 
-    A value only needs the regexes of the groups whose literal start it
-    shares, found with one probe per distinct start length.
+    A pattern with a single ``*`` and no escapes holds exactly when the value
+    starts with the text before the star and ends with the text after it,
+    without the two overlapping: a dict probe per distinct start length and
+    end length, no regex. Other patterns are grouped by the literal text
+    before their first ``*``; a value only needs the regexes of the groups
+    whose start it shares.
     """
 
-    __slots__ = ("groups", "lengths")
+    __slots__ = ("groups", "lengths", "single", "single_lengths")
 
     def __init__(self) -> None:
         self.groups: dict[str, Masks] = {}
         self.lengths: Counter[int] = Counter()
+        self.single: dict[str, Affixes] = {}  # start -> the ends that follow it
+        self.single_lengths: Counter[int] = Counter()
 
     @staticmethod
     def _start(pattern: Wildcard) -> str:
@@ -79,30 +83,68 @@ class Wildcards:
         start = text if end < 0 else text[:end]
         return start[: start.find("\\")] if "\\" in start else start
 
+    @staticmethod
+    def _single(pattern: Wildcard) -> tuple[str, str] | None:
+        text = pattern.pattern
+        if text.count("*") != 1 or "\\" in text:
+            return None
+        start, _, end = text.partition("*")
+        return start, end
+
     def add(self, pattern: Wildcard, bit: int) -> None:
+        single = self._single(pattern)
+        if single is not None:
+            start, end = single
+            ends = self.single.get(start)
+            if ends is None:
+                ends = self.single[start] = Affixes(suffix=True)
+            ends.add(end, bit)
+            self.single_lengths[len(start)] += 1
+            return
         start = self._start(pattern)
         set_bit(self.groups.setdefault(start, {}), pattern, bit)
         self.lengths[len(start)] += 1
 
     def remove(self, pattern: Wildcard, bit: int) -> None:
+        single = self._single(pattern)
+        if single is not None:
+            start, end = single
+            self.single[start].remove(end, bit)
+            if not self.single[start].lengths:
+                del self.single[start]
+            _uncount(self.single_lengths, len(start))
+            return
         start = self._start(pattern)
         group = self.groups[start]
         clear_bit(group, pattern, bit)
         if not group:
             del self.groups[start]
-        self.lengths[len(start)] -= 1
-        if not self.lengths[len(start)]:
-            del self.lengths[len(start)]
+        _uncount(self.lengths, len(start))
+
+    def __bool__(self) -> bool:
+        return bool(self.lengths or self.single_lengths)
 
     def lookup(self, value: str) -> int:
         found = 0
+        size = len(value)
+        for length in self.single_lengths:
+            if length <= size:
+                ends = self.single.get(value[:length])
+                if ends is not None:
+                    found |= ends.lookup(value[length:])
         for length in self.lengths:
-            group = self.groups.get(value[:length]) if length <= len(value) else None
+            group = self.groups.get(value[:length]) if length <= size else None
             if group:
                 for pattern, mask in group.items():
                     if pattern.regex.fullmatch(value):
                         found |= mask
         return found
+
+
+def _uncount(counter: Counter[int], key: int) -> None:
+    counter[key] -= 1
+    if not counter[key]:
+        del counter[key]
 
 
 class Ranges:

@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+Record = dict[str, Any]
+"""One source record as the pipe passes it on (an SQS message, a Kinesis record), in AWS's documented shape."""
+
 
 class PipeFailure(Exception):
     """A call out of the pipe failed: the batch (or the records it names) stays in the source to be retried."""

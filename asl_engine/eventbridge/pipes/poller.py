@@ -1,9 +1,9 @@
 """Polling one pipe's source on the clock, with AWS's batching: BatchSize and MaximumBatchingWindowInSeconds.
 
 A batch goes out when it is full or when the window, counted from the first
-record waiting, has passed (at once with no window). Records filtered out are
-deleted, delivered records are deleted, records to retry are left to come
-back after the visibility timeout. The wait between polls is an asyncio
+record waiting, has passed (at once with no window). Records filtered out and
+records delivered are done with; records to retry go back to the source,
+which decides when they come again (see ``sources``). The wait between polls is an asyncio
 sleep on the running loop, whose time is the server's clock: under a virtual
 clock an advance ends a batching window at once, and a long advance costs
 one poll, not one per interval.
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .processing import PipeProcessor
-from .sqs import SqsSource
+from .sources import PipeSource
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ POLL_INTERVAL = 0.2  # seconds of the clock between polls of an idle source
 
 
 class PipePoller:
-    def __init__(self, processor: PipeProcessor, source: SqsSource, time: Callable[[], float],
+    def __init__(self, processor: PipeProcessor, source: PipeSource, time: Callable[[], float],
                  interval: float = POLL_INTERVAL) -> None:
         self.processor = processor
         self.source = source
@@ -46,21 +46,22 @@ class PipePoller:
     async def poll_once(self) -> int:
         """Reads what is there, and sends the batch if it is due; returns how many records were delivered."""
         compiled = self.processor.compiled
-        records = self.source.receive(compiled.batch_size - len(self._waiting))
-        dropped = [r for r in records if not self.processor.matches(r)]
+        kept, dropped = [], []
+        for record in self.source.receive(compiled.batch_size - len(self._waiting)):
+            (kept if self.processor.matches(record) else dropped).append(record)
         if dropped:
-            self.source.delete(dropped)
-        kept = [r for r in records if self.processor.matches(r)]
+            self.source.done(dropped)
         if kept and not self._waiting:
             self._since = self._time()
         self._waiting += kept
         if not self._waiting or not self._due():
             return 0
         batch, self._waiting, self._since = self._waiting, [], None
-        retry = await self.processor.process(batch)
-        delivered = [r for r in batch if r["messageId"] not in retry]
+        retry = await self.processor.process(batch, [self.source.record_id(r) for r in batch])
+        delivered = [r for r in batch if self.source.record_id(r) not in retry]
         if delivered:
-            self.source.delete(delivered)
+            self.source.done(delivered)
+        self.source.retry([r for r in batch if self.source.record_id(r) in retry])
         return len(delivered)
 
     def _due(self) -> bool:

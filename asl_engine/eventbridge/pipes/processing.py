@@ -11,6 +11,7 @@ target may name the records to retry with ``{"batchItemFailures":
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,10 +19,9 @@ from typing import Any
 
 from ..errors import InvalidEventPatternError, ValidationError
 from ..patterns import EventMatcher
-from .environment import PipeEnvironment, PipeFailure
+from .environment import PipeEnvironment, PipeFailure, Record
 from .template import PipeTemplate
 
-Record = dict[str, Any]
 CHUNK = 10  # SendMessageBatch, PublishBatch and PutEvents take 10 entries
 
 
@@ -49,9 +49,11 @@ def compile_pipe(spec: Mapping[str, Any]) -> CompiledPipe:
             except InvalidEventPatternError as e:
                 raise ValidationError(f"Parameter FilterCriteria.Filters[{i}].Pattern is not valid. "
                                       f"Reason: {e.reason}") from None
-    sqs = source.get("SqsQueueParameters") or {}
-    batch_size, window = sqs.get("BatchSize", 10), sqs.get("MaximumBatchingWindowInSeconds", 0)
-    if batch_size > 10 and window < 1:
+    kinesis = source.get("KinesisStreamParameters")
+    batching = kinesis or source.get("SqsQueueParameters") or {}
+    batch_size = batching.get("BatchSize", 100 if kinesis else 10)
+    window = batching.get("MaximumBatchingWindowInSeconds", 0)
+    if not kinesis and batch_size > 10 and window < 1:
         raise ValidationError("MaximumBatchingWindowInSeconds must be at least 1 when BatchSize is greater than 10.")
     return CompiledPipe(matcher, _template(spec, "EnrichmentParameters"), _template(spec, "TargetParameters"),
                         batch_size, window)
@@ -63,16 +65,27 @@ def _template(spec: Mapping[str, Any], key: str) -> PipeTemplate | None:
 
 
 def view(record: Any) -> Any:
-    """The record as filters and templates see it: an SQS body that is JSON is parsed (implicit body parsing)."""
-    body = record.get("body") if isinstance(record, dict) else None
-    if isinstance(body, str):
-        try:
-            parsed = json.loads(body)
-        except ValueError:
-            return record
-        if isinstance(parsed, dict | list):
-            return {**record, "body": parsed}
-    return record
+    """The record as filters and templates see it: an SQS ``body`` or a Kinesis ``data`` that is JSON is parsed."""
+    if not isinstance(record, dict):
+        return record
+    if isinstance(record.get("body"), str):
+        key, text = "body", record["body"]
+    elif record.get("eventSource") == "aws:kinesis" and isinstance(record.get("data"), str):
+        key, text = "data", _base64_text(record["data"])
+    else:
+        return record
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return record
+    return {**record, key: parsed} if isinstance(parsed, dict | list) else record
+
+
+def _base64_text(data: str) -> str:
+    try:
+        return base64.b64decode(data).decode()
+    except (ValueError, UnicodeDecodeError):
+        return ""
 
 
 class PipeProcessor:
@@ -89,9 +102,9 @@ class PipeProcessor:
         matcher = self.compiled.filters
         return matcher is None or bool(matcher.matching_rules(view(record)))
 
-    async def process(self, records: Sequence[Record]) -> set[str]:
-        """Delivers a batch; returns the messageIds to retry (empty when the batch went through)."""
-        ids = {r["messageId"] for r in records}
+    async def process(self, records: Sequence[Record], record_ids: Sequence[str]) -> set[str]:
+        """Delivers a batch; returns the ids (of ``record_ids``) to retry, empty when the batch went through."""
+        ids = set(record_ids)
         try:
             events = await self._enrich(list(records))
             if not events:

@@ -20,8 +20,8 @@ from ..errors import EventBridgeError
 from ..paging import page
 from ..shapes import operation
 from .processing import CompiledPipe, compile_pipe
+from .sources import SOURCES
 
-SUPPORTED_SOURCES = ("sqs",)
 _SUMMARY = ("Name", "Arn", "DesiredState", "CurrentState", "StateReason", "CreationTime", "LastModifiedTime",
             "Source", "Target", "Enrichment")
 
@@ -93,9 +93,9 @@ class Pipes:
         source_service = pipe.spec["Source"].split(":")[2] if pipe.spec["Source"].count(":") >= 5 else ""
         if pipe.spec["DesiredState"] == "STOPPED":
             pipe.current_state, pipe.state_reason = "STOPPED", None
-        elif source_service not in SUPPORTED_SOURCES:
+        elif source_service not in SOURCES:
             pipe.current_state = "CREATE_FAILED"
-            pipe.state_reason = f"asl serve polls {', '.join(SUPPORTED_SOURCES)} sources only, not {source_service!r}"
+            pipe.state_reason = f"asl serve polls {', '.join(SOURCES)} sources only, not {source_service!r}"
         else:
             pipe.current_state, pipe.state_reason = "RUNNING", None
         self._on_change(pipe)

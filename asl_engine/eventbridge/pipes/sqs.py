@@ -41,11 +41,18 @@ class SqsSource:
             records += [self._record(m) for m in messages]
         return records
 
-    def delete(self, records: Sequence[dict[str, Any]]) -> None:
+    def record_id(self, record: dict[str, Any]) -> str:
+        return record["messageId"]
+
+    def done(self, records: Sequence[dict[str, Any]]) -> None:
+        """Delivered or filtered out: deleted from the queue."""
         for start in range(0, len(records), RECEIVE_MAX):
             chunk = records[start:start + RECEIVE_MAX]
             self._client.delete_message_batch(QueueUrl=self.url, Entries=[
                 {"Id": str(i), "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(chunk)])
+
+    def retry(self, records: Sequence[dict[str, Any]]) -> None:
+        """Nothing to do: a message not deleted is visible again after the queue's visibility timeout."""
 
     def _record(self, message: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -10,7 +10,7 @@ from .environment import PipeEnvironment
 from .poller import PipePoller
 from .processing import PipeProcessor
 from .service import Pipe
-from .sqs import SqsSource
+from .sources import open_source
 
 
 class PipeSupervisor:
@@ -27,7 +27,7 @@ class PipeSupervisor:
             task.cancel()
         if pipe.running:
             processor = PipeProcessor(pipe.spec, pipe.compiled, self.env)
-            poller = PipePoller(processor, SqsSource(self.env.client("sqs"), pipe.spec["Source"]), self._time)
+            poller = PipePoller(processor, open_source(pipe.spec, self.env, self._time), self._time)
             self._tasks[pipe.arn] = asyncio.ensure_future(poller.run())
 
     async def close(self) -> None:
