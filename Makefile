@@ -1,4 +1,5 @@
-# make run   — set up (first time) and run the main job: the example workflow on a virtual clock
+# make run   — set up (first time) and run the main job: the MLOps scenarios (drift -> retraining -> canary,
+#              and a rollback) on the local stack under a virtual clock
 # make test  — set up (first time) and run the whole test suite (unit + AWS-recorded conformance)
 PYTHON ?= python3
 VENV ?= .venv
@@ -14,10 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/asl run statemachine/model_promotion.asl.json --input @events/model_promotion_input.json \
-		--virtual-clock \
-		--resource evaluate-model=functions/evaluate_model/app.py:lambda_handler \
-		--resource notify=functions/notify/app.py:lambda_handler
+	$(BIN)/asl scenario --template template.yaml --function-logs .asl/function-logs
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from asl_engine.errors import InvalidDefinition
@@ -136,6 +138,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_scenario(args: argparse.Namespace) -> int:
+    """The MLOps scenarios on the local stack (asl_engine.local.scenarios), under a virtual clock."""
+    import warnings
+
+    from asl_engine.local.scenarios import SCENARIOS, run_scenario
+    from asl_engine.sam import load_application
+
+    unknown = sorted(set(args.scenarios) - set(SCENARIOS))
+    if unknown:
+        print(f"asl scenario: unknown scenario {', '.join(unknown)} (choose from {', '.join(SCENARIOS)})",
+              file=sys.stderr)
+        return EXIT_USAGE
+
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    for key, value in (("AWS_DEFAULT_REGION", "us-east-1"), ("AWS_ACCESS_KEY_ID", "testing"),
+                       ("AWS_SECRET_ACCESS_KEY", "testing")):
+        os.environ.setdefault(key, value)
+    app = load_application(args.template)
+    logs = Path(args.function_logs) if args.function_logs else None
+    if logs is not None:
+        logs.mkdir(parents=True, exist_ok=True)
+    outcomes = [run_scenario(name, app, sys.stdout, logs / f"{name}.log" if logs else None)
+                for name in args.scenarios or list(SCENARIOS)]
+    return EXIT_OK if all(o.as_designed for o in outcomes) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="asl", description="Run and validate Amazon States Language "
                                                              "state machines locally, as AWS does.")
@@ -179,6 +207,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--resource", action="append", default=[], metavar="ARN=module:function",
                        help="bind a Task resource (or Lambda function name/ARN) to a local Python handler")
     serve.set_defaults(func=cmd_serve)
+    scenario = sub.add_parser("scenario", help="run the MLOps application's scenarios on the local stack "
+                                               "(virtual clock): drift -> retraining -> canary, and a rollback")
+    scenario.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="canary, rollback (default: both)")
+    scenario.add_argument("--template", default="template.yaml", help="the SAM template (default template.yaml)")
+    scenario.add_argument("--function-logs", metavar="DIR",
+                          help="write what the functions logged to DIR/<scenario>.log")
+    scenario.set_defaults(func=cmd_scenario)
     return parser
 
 

@@ -12,4 +12,8 @@ TestEventPattern, archives and replays, scheduled rules), ``scheduler.Scheduler`
 destinations, buses, universal targets) and ``archive`` (SQLite). Every
 operation takes and returns the AWS JSON API's shapes, so an HTTP front end
 only routes.
+
+``pipes`` (EventBridge Pipes: SQS, Kinesis and DynamoDB stream sources,
+filters, enrichment, targets) and ``schemas`` (the schema registry and
+discovery) follow the same rule; ``asl_engine.server`` serves all of them.
 """

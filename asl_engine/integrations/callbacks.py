@@ -129,7 +129,14 @@ class TaskTokens:
             self._tokens.pop(token, None)
 
     def send_success(self, token: str, output: str) -> None:
-        """SendTaskSuccess: ``output`` is JSON text, as in the API."""
+        """SendTaskSuccess: ``output`` is JSON text, as in the API.
+
+        AWS checks the token before it parses the output: an unknown token with output that is not JSON
+        is InvalidToken (recorded: services/*send_task_outcome_with_no_such_token*); the length
+        constraints come first, as for every API parameter.
+        """
+        _check_output(output)
+        self._find(token)
         value = _parse_output(output)
         waiter = self._answer(token)
         waiter.loop.call_soon_threadsafe(_settle, waiter.future, value, None)
@@ -168,12 +175,16 @@ class TaskTokens:
         raise ApiError("InvalidToken", INVALID_TOKEN)
 
 
-def _parse_output(output: str) -> Any:
-    """SendTaskSuccess's ``output``: JSON text of at most 256 KiB (UTF-8)."""
+def _check_output(output: str) -> None:
+    """SendTaskSuccess's ``output`` constraints: text of at most 256 KiB (UTF-8)."""
     if not isinstance(output, str):
         raise ApiError("InvalidOutput", "Invalid Output: the output must be JSON text (a str)")
     if len(output.encode("utf-8")) > OUTPUT_LIMIT:
         raise too_long("output", OUTPUT_LIMIT)
+
+
+def _parse_output(output: str) -> Any:
+    """SendTaskSuccess's ``output`` as JSON."""
     try:
         return json.loads(output)
     except ValueError:

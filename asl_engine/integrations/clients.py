@@ -11,6 +11,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from asl_engine.integrations import moto_gaps
+
 _MOTO_LOCK = threading.Lock()
 _moto_mock: Any = None
 
@@ -40,6 +42,7 @@ class ClientFactory:
         self.region = region
         self.account = account
         self._clients: dict[tuple[str, str], Any] = {}
+        self._buses: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def _moto_account(self, request: Any, **_: Any) -> None:
@@ -64,9 +67,27 @@ class ClientFactory:
                               aws_secret_access_key="testing")
             # checksums as Step Functions' SDK uses them: computed for uploads, not requested on downloads
             kwargs["config"] = Config(response_checksum_validation="when_required")
+            if self.backend == "moto":  # moto routes DynamoDB Streams only at the regional endpoint, not the account's
+                kwargs["config"] = kwargs["config"].merge(Config(account_id_endpoint_mode="disabled"))
             client = boto3.session.Session().client(service, **kwargs)
             if self.backend == "moto":
                 # moto serves every account in one process; this factory's calls belong to ``account``
                 client.meta.events.register("before-sign", self._moto_account)
+                moto_gaps.register(client)
             self._clients[key] = client
             return client
+
+    def event_bus(self, region: str | None = None) -> Any:
+        """What answers ``events:putEvents``: on moto, this runtime's own EventBridge (one per region of this
+        factory's account), because moto accepts a Detail that is not a JSON object where AWS fails the
+        entry as MalformedDetail; the boto3 ``events`` client on every other backend."""
+        region = region or self.region
+        if self.backend != "moto":
+            return self.client("events", region)
+        from asl_engine.eventbridge.service import EventBridge
+
+        with self._lock:
+            bus = self._buses.get(region)
+            if bus is None:
+                bus = self._buses[region] = EventBridge(account=self.account, region=region)
+            return bus

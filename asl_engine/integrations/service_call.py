@@ -13,6 +13,7 @@ from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from botocore.model import OperationModel
 
+from asl_engine.eventbridge.errors import EventBridgeError
 from asl_engine.integrations.errors import ServiceFailure
 from asl_engine.integrations.state_machines import LocalSfnClient
 
@@ -57,6 +58,8 @@ async def call_operation(client: Any, op: OperationModel, params: dict[str, Any]
             return await asyncio.to_thread(method, **params)
     except ClientError as exc:
         raise ServiceCallError(ServiceFailure.from_client_error(exc)) from None
+    except EventBridgeError as exc:  # the in-process EventBridge (ClientFactory.event_bus) refuses as AWS does
+        raise ServiceCallError(ServiceFailure(exc.code, exc.message, 400, "local")) from None
     except ParamValidationError as exc:
         raise ServiceCallError(ServiceFailure("ValidationException", str(exc.kwargs.get("report", exc)).strip(),
                                               400, "local")) from None

@@ -1,7 +1,8 @@
 """The ASGI application: one port for Step Functions, the admin endpoints, and moto for the rest.
 
 A request is Step Functions' when its ``X-Amz-Target`` names the service or
-its SigV4 scope is ``states``; ``/_asl/...`` is the admin API; a Lambda
+its SigV4 scope is ``states``; Events (``AWSEvents.*`` or scope ``events``), Scheduler,
+Pipes and Schemas (by scope) go to the event services; ``/_asl/...`` is the admin API; a Lambda
 Invoke of a function asl serve runs itself is answered here; anything else
 goes to moto (when enabled), which tells services apart the way AWS does.
 """

@@ -59,7 +59,8 @@ class EventsEndpoint:
             method = self._method(target)
             body = await request.body()
             if len(body) > MAX_BODY:
-                raise EventBridgeError(f"Request body is larger than {MAX_BODY} bytes", "RequestEntityTooLarge")
+                raise EventBridgeError(f"Request body is larger than {MAX_BODY} bytes",
+                                       "RequestEntityTooLargeException")
             params = _params(body)
             return _answer(200, getattr(self._resolve(caller), method)(**params))
         except EventBridgeError as e:

@@ -140,7 +140,8 @@ class RestJsonProtocol:
         return Response(json.dumps(body), error_status(self.model, code), headers, media_type="application/json")
 
 
-_FRAMEWORK_STATUS = {"InternalFailure": 500, "InternalException": 500, "NotImplemented": 501}
+_FRAMEWORK_STATUS = {"InternalFailure": 500, "InternalException": 500, "NotImplemented": 501,
+                     "RequestEntityTooLargeException": 413}
 
 
 def _error_shape(model: ServiceModel, code: str) -> StructureShape | None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from moto import mock_aws
 
 from asl_engine.eventbridge.errors import ValidationError
@@ -16,6 +18,7 @@ from asl_engine.eventbridge.pipes.environment import PipeFailure
 from asl_engine.eventbridge.pipes.poller import PipePoller
 from asl_engine.eventbridge.pipes.processing import PipeProcessor, compile_pipe
 from asl_engine.eventbridge.pipes.service import ConflictError, NotFoundError, Pipes
+from asl_engine.eventbridge.pipes.sources import open_source
 from asl_engine.eventbridge.pipes.sqs import SqsSource
 from asl_engine.eventbridge.pipes.template import PipeTemplate
 
@@ -33,7 +36,8 @@ class FakeEnvironment:
         self.calls: list[tuple[str, str, Any, bool]] = []
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, region_name="us-east-1")
+        # moto answers DynamoDB Streams at the regional endpoint only
+        return boto3.client(service, region_name="us-east-1", config=Config(account_id_endpoint_mode="disabled"))
 
     async def invoke_function(self, arn: str, payload: str, wait: bool) -> str | None:
         self.calls.append(("lambda", arn, json.loads(payload), wait))
@@ -64,7 +68,7 @@ def pipe_spec(source: str, **extra: Any) -> dict[str, Any]:
 def poller(spec: dict[str, Any], env: FakeEnvironment, time: list[float] | None = None) -> PipePoller:
     clock = time if time is not None else [0.0]
     processor = PipeProcessor(spec, compile_pipe(spec), env)
-    return PipePoller(processor, SqsSource(env.client("sqs"), spec["Source"]), lambda: clock[0])
+    return PipePoller(processor, open_source(spec, env, lambda: clock[0]), lambda: clock[0])
 
 
 def left(sqs: Any, url: str) -> int:
@@ -186,13 +190,92 @@ def test_pipes_api_states_and_changes() -> None:
     with pytest.raises(ConflictError):
         pipes.create_pipe(Name="a", Source=source, Target=MACHINE, RoleArn=ROLE)
     pipes.stop_pipe(Name="a")
-    stream = "arn:aws:kinesis:us-east-1:123456789012:stream/s"
-    pipes.create_pipe(Name="k", Source=stream, Target=MACHINE, RoleArn=ROLE)
+    broker = "arn:aws:mq:us-east-1:123456789012:broker:b:b-1"
+    pipes.create_pipe(Name="k", Source=broker, Target=MACHINE, RoleArn=ROLE)
     described = pipes.describe_pipe(Name="k")
-    assert described["CurrentState"] == "CREATE_FAILED" and "kinesis" in described["StateReason"]
+    assert described["CurrentState"] == "CREATE_FAILED" and "'mq'" in described["StateReason"]
     pipes.delete_pipe(Name="a")
     assert changes == [("a", "RUNNING"), ("a", "STOPPED"), ("k", "CREATE_FAILED"), ("a", "DELETING")]
     with pytest.raises(NotFoundError):
         pipes.describe_pipe(Name="a")
     with pytest.raises(ValidationError):  # botocore's model: a name with a space
         pipes.create_pipe(Name="bad name", Source=source, Target=MACHINE, RoleArn=ROLE)
+
+
+@pytest.fixture
+def stream() -> Any:
+    with mock_aws():
+        kinesis = boto3.client("kinesis", region_name="us-east-1")
+        kinesis.create_stream(StreamName="events", ShardCount=1)
+        yield kinesis, kinesis.describe_stream(StreamName="events")["StreamDescription"]["StreamARN"]
+
+
+def kinesis_spec(arn: str, **parameters: Any) -> dict[str, Any]:
+    return pipe_spec(arn, SourceParameters={"KinesisStreamParameters": {"StartingPosition": "TRIM_HORIZON",
+                                                                        **parameters}})
+
+
+def test_kinesis_records_are_filtered_on_their_json_data(stream) -> None:
+    kinesis, arn = stream
+    for n in (1, 2):
+        kinesis.put_record(StreamName="events", Data=json.dumps({"n": n}).encode(), PartitionKey="k")
+    spec = kinesis_spec(arn)
+    spec["SourceParameters"]["FilterCriteria"] = {"Filters": [{"Pattern": json.dumps({"data": {"n": [2]}})}]}
+    env = FakeEnvironment()
+    assert asyncio.run(poller(spec, env).poll_once()) == 1
+    [record] = env.calls[0][2]
+    assert json.loads(base64.b64decode(record["data"])) == {"n": 2}
+    assert (record["eventSource"], record["eventSourceARN"], record["invokeIdentityArn"]) == ("aws:kinesis", arn,
+                                                                                              ROLE)
+    assert record["eventID"] == f"shardId-000000000000:{record['sequenceNumber']}"
+
+
+def test_a_failing_stream_batch_is_retried_in_order_then_dead_lettered(stream) -> None:
+    kinesis, arn = stream
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    dlq_url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+    dlq = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    kinesis.put_record(StreamName="events", Data=b"first", PartitionKey="k")
+    spec = kinesis_spec(arn, MaximumRetryAttempts=2, DeadLetterConfig={"Arn": dlq})
+    spec["Enrichment"] = FUNCTION
+
+    class Failing(FakeEnvironment):
+        async def invoke_function(self, arn: str, payload: str, wait: bool) -> str | None:
+            self.calls.append(("lambda", arn, json.loads(payload), wait))
+            raise PipeFailure("boom")
+
+    env = Failing()
+    pipe = poller(spec, env)
+    kinesis.put_record(StreamName="events", Data=b"second", PartitionKey="k")
+    for _ in range(3):  # the first try and two retries, always the same batch
+        asyncio.run(pipe.poll_once())
+    assert [len(call[2]) for call in env.calls] == [2, 2, 2]
+    [message] = sqs.receive_message(QueueUrl=dlq_url)["Messages"]
+    info = json.loads(message["Body"])
+    assert info["context"]["condition"] == "RetryAttemptsExhausted"
+    assert (info["KinesisBatchInfo"]["batchSize"], info["KinesisBatchInfo"]["streamArn"]) == (2, arn)
+    kinesis.put_record(StreamName="events", Data=b"third", PartitionKey="k")
+    asyncio.run(pipe.poll_once())
+    assert [base64.b64decode(r["data"]) for r in env.calls[-1][2]] == [b"third"]  # the pipe moved on
+
+
+def test_a_kinesis_source_needs_a_starting_position() -> None:
+    with pytest.raises(ValidationError, match="StartingPosition"):
+        compile_pipe(pipe_spec("arn:aws:kinesis:us-east-1:123456789012:stream/s"))
+
+
+def test_dynamodb_stream_records_reach_the_target(queue) -> None:
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+    table = dynamodb.create_table(
+        TableName="orders", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+    arn = table["TableDescription"]["LatestStreamArn"]
+    dynamodb.put_item(TableName="orders", Item={"id": {"S": "o-1"}})
+    spec = pipe_spec(arn, SourceParameters={"DynamoDBStreamParameters": {"StartingPosition": "TRIM_HORIZON"},
+                                            "FilterCriteria": {"Filters": [{"Pattern": '{"eventName": ["INSERT"]}'}]}})
+    env = FakeEnvironment()
+    assert asyncio.run(poller(spec, env).poll_once()) == 1
+    [record] = env.calls[0][2]
+    assert (record["eventSource"], record["eventName"]) == ("aws:dynamodb", "INSERT")
+    assert record["dynamodb"]["NewImage"] == {"id": {"S": "o-1"}}

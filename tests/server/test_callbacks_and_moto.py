@@ -72,6 +72,7 @@ def test_unknown_tokens_and_bad_output(sfn) -> None:
     with pytest.raises(ClientError) as e:
         sfn.send_task_heartbeat(taskToken="no-such-token")
     assert e.value.response["Error"]["Code"] == "InvalidToken"
+    # AWS checks the token before the output (recorded: services/*invalid_token* raises Sfn.InvalidTokenException)
     with pytest.raises(ClientError) as e:
         sfn.send_task_success(taskToken="no-such-token", output="{not json")
-    assert e.value.response["Error"]["Code"] == "InvalidOutput"
+    assert e.value.response["Error"]["Code"] == "InvalidToken"

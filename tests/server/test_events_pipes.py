@@ -140,3 +140,32 @@ def test_a_failing_target_leaves_the_batch_in_the_queue(pipes, sqs) -> None:
                ["ApproximateNumberOfMessagesNotVisible"] == "1")  # received, not deleted: back after 30 s
     time.sleep(0.5)
     assert in_queue(sqs, url) == 1
+
+
+def test_kinesis_stream_to_state_machine(server: Server, pipes, sfn) -> None:
+    kinesis, stream = server.client("kinesis"), unique("stream")
+    kinesis.create_stream(StreamName=stream, ShardCount=1)
+    arn = kinesis.describe_stream(StreamName=stream)["StreamDescription"]["StreamARN"]
+    target = machine(sfn)
+    kinesis.put_record(StreamName=stream, Data=json.dumps({"n": 1}).encode(), PartitionKey="k")
+    pipes.create_pipe(Name=unique("stream"), Source=arn, Target=target, RoleArn=ROLE, SourceParameters={
+        "KinesisStreamParameters": {"StartingPosition": "TRIM_HORIZON", "BatchSize": 10}})
+    [execution] = eventually(lambda: sfn.list_executions(stateMachineArn=target)["executions"])
+    [record] = json.loads(wait_for_end(sfn, execution["executionArn"])["input"])
+    assert (record["eventSource"], record["partitionKey"]) == ("aws:kinesis", "k")
+
+
+def test_dynamodb_stream_to_state_machine(server: Server, pipes, sfn) -> None:
+    dynamodb, table = server.client("dynamodb"), unique("table")
+    created = dynamodb.create_table(
+        TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+    stream = created["TableDescription"]["LatestStreamArn"]
+    target = machine(sfn)
+    pipes.create_pipe(Name=unique("table"), Source=stream, Target=target, RoleArn=ROLE, SourceParameters={
+        "DynamoDBStreamParameters": {"StartingPosition": "TRIM_HORIZON"}})
+    dynamodb.put_item(TableName=table, Item={"id": {"S": "o-1"}})
+    [execution] = eventually(lambda: sfn.list_executions(stateMachineArn=target)["executions"])
+    [record] = json.loads(wait_for_end(sfn, execution["executionArn"])["input"])
+    assert (record["eventName"], record["dynamodb"]["Keys"]) == ("INSERT", {"id": {"S": "o-1"}})

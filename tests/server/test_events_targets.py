@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -115,5 +116,20 @@ def test_a_lambda_target_runs_the_servers_local_handler(tmp_path) -> None:
         eventually(lambda: log.exists() and log.read_text())
         [call] = [json.loads(line) for line in log.read_text().splitlines()]
         assert (call["source"], call["detail-type"]) == ("app", "t")
+    finally:
+        server.stop()
+
+
+def test_schedules_fire_on_a_real_clock_server() -> None:
+    server = Server(":memory:", "--no-moto")
+    try:
+        sfn = server.client()
+        target = sfn.create_state_machine(name="real", roleArn=ROLE, definition=ECHO)["stateMachineArn"]
+        at = datetime.fromtimestamp(time.time() + 2, UTC)
+        server.client("scheduler").create_schedule(
+            Name="soon", ScheduleExpression=f"at({at:%Y-%m-%dT%H:%M:%S})", FlexibleTimeWindow={"Mode": "OFF"},
+            Target={"Arn": target, "RoleArn": ROLE})
+        assert executions(sfn, target) == []
+        eventually(lambda: executions(sfn, target), timeout=10)
     finally:
         server.stop()

@@ -13,7 +13,7 @@ from runtime_helpers import details, event, run, seconds_after_start, types
 
 from asl_engine import Resources
 from asl_engine.integrations.api_errors import ApiError
-from asl_engine.integrations.callbacks import TASK_TIMED_OUT
+from asl_engine.integrations.callbacks import INVALID_TOKEN, TASK_TIMED_OUT
 
 
 def resources_with(inbox: TokenInbox) -> Resources:
@@ -220,6 +220,11 @@ class TestApiErrors:
 
         ex = run_beside(callback_task(), client, resources)
         assert (codes, ex.status, ex.output) == ([code], "SUCCEEDED", None)
+
+    def test_an_unknown_token_is_refused_before_the_output_is_parsed(self):
+        with pytest.raises(ApiError) as e:
+            Resources().callbacks.send_success("no-such-token", "not json")
+        assert (e.value.code, e.value.message) == ("InvalidToken", INVALID_TOKEN)
 
     def test_error_and_cause_lengths_are_checked(self):
         callbacks = Resources().callbacks

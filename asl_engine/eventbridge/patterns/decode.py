@@ -2,42 +2,33 @@
 
 orjson parses a typical 1 KB event in about a third of the time ``json.loads``
 takes, which matters once matching itself costs a few microseconds. Where it
-would answer differently, the standard library's answer is used: text orjson
-refuses (NaN and Infinity literals, lone surrogates) is parsed by
-``json.loads``, and orjson turns integers beyond 64 bits into floats, which
-``lossy`` spots among the leaves a match reads, so that the caller parses
-again exactly. The result never depends on whether orjson is there.
+would answer differently, the standard library parses instead, so the result
+never depends on whether orjson is there: text orjson refuses (NaN and
+Infinity literals, lone surrogates) and text with a run of 19 digits or more,
+which may be an integer beyond 64 bits that orjson would turn into a float
+(spotted with one byte translation and one substring search, both in C).
 """
 
 from __future__ import annotations
 
 import json
 
-from .flatten import Leaves
-
 try:
     import orjson
 except ImportError:  # pragma: no cover - exercised where orjson is not installed
     orjson = None
 
-_EXACT_LIMIT = float(2**63)
-"""Magnitude from which a float leaf may be orjson's rounding of a longer integer literal."""
+_DIGITS_TO_ZERO = bytes(0 if 0x30 <= b <= 0x39 else 1 for b in range(256))
+_LONG_RUN = bytes(19)
 
 
-def loads(text: str | bytes) -> tuple[object, bool]:
-    """(the parsed value, whether orjson parsed it); ValueError for invalid JSON, as ``json.loads``."""
+def loads(text: str | bytes) -> object:
+    """The parsed JSON value; ValueError (json.JSONDecodeError) for invalid text, as ``json.loads``."""
     if orjson is not None:
-        try:
-            return orjson.loads(text), True
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(text), False
-
-
-def lossy(leaves: Leaves) -> bool:
-    """Whether some leaf is a float large enough to be an integer orjson could not keep exact."""
-    for found in leaves.values():
-        for value, _ in found:
-            if type(value) is float and not -_EXACT_LIMIT < value < _EXACT_LIMIT:
-                return True
-    return False
+        data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+        if _LONG_RUN not in data.translate(_DIGITS_TO_ZERO):
+            try:
+                return orjson.loads(data)
+            except orjson.JSONDecodeError:
+                pass
+    return json.loads(text)

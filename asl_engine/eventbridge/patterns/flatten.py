@@ -6,14 +6,14 @@ array holds objects, each leaf also records which element it came from
 (``membership``: array id to element index), because AWS requires the fields
 a rule matches inside such an array to come from the same element.
 
-The matcher passes a ``PathTrie`` of the paths its rules use, so the walk
-visits only those keys: an event's other fields (ids, times, resources) cost
-nothing, and no path string is built per event.
+The matcher flattens only arrays (plan.py walks objects itself), and passes
+a ``PathTrie`` of the paths its rules use below them, so only those keys are
+visited and no path string is built per event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 Membership = dict[int, int] | None
 Leaves = dict[str, list[tuple[object, Membership]]]
@@ -23,58 +23,46 @@ PathTrie = dict[str, tuple[str, "PathTrie"]]
 _MISSING = object()
 
 
-def path_trie(paths: Iterable[str]) -> PathTrie:
-    """The trie of field paths ("detail.state" etc.) that ``flatten`` restricts its walk to."""
-    root: PathTrie = {}
-    for path in paths:
-        node = root
-        parts = path.split(".")
-        for i, key in enumerate(parts):
-            if key not in node:
-                node[key] = (".".join(parts[: i + 1]), {})
-            node = node[key][1]
-    return root
-
-
-def flatten(event: Mapping[str, object], wanted: PathTrie | None = None) -> Leaves:
-    """Leaves of ``event`` by path: all of them, or those under the paths of ``wanted``."""
+def flatten(event: Mapping[str, object]) -> Leaves:
+    """Every leaf of ``event``, by path."""
     out: Leaves = {}
-    arrays = [0]  # ids handed to arrays of objects
+    flatten_into(out, event, "", None, [0])
+    return out
 
-    def leaf(value: object, path: str, trie: PathTrie | None, membership: Membership) -> None:
-        kind = type(value)
-        if kind is dict:
-            walk(value, path, trie, membership)  # type: ignore[arg-type]
-        elif kind is list:
-            if any(type(item) in (dict, list) for item in value):  # type: ignore[attr-defined]
-                arrays[0] += 1
-                array_id = arrays[0]
-                for index, item in enumerate(value):  # type: ignore[arg-type]
-                    inner = dict(membership) if membership else {}
-                    inner[array_id] = index
-                    leaf(item, path, trie, inner)
-            else:
-                out.setdefault(path, []).extend((item, membership) for item in value)  # type: ignore[attr-defined]
-        else:
-            out.setdefault(path, []).append((value, membership))
 
-    def walk(node: dict, path: str, trie: PathTrie | None, membership: Membership) -> None:
-        if trie is None:
-            for key, child in node.items():
-                leaf(child, f"{path}.{key}" if path else key, None, membership)
+def flatten_into(
+    out: Leaves, value: object, path: str, wanted: PathTrie | None, arrays: list[int], membership: Membership = None
+) -> None:
+    """Adds the leaves of ``value``, found at ``path``, to ``out``: all, or those under the paths of ``wanted``.
+
+    ``arrays`` holds the last id given to an array of objects, shared by the calls for one event.
+    """
+    kind = type(value)
+    if kind is dict:
+        if wanted is None:
+            for key, child in value.items():  # type: ignore[attr-defined]
+                flatten_into(out, child, f"{path}.{key}" if path else key, None, arrays, membership)
             return
-        for key, (child_path, below) in trie.items():
-            child = node.get(key, _MISSING)
+        for key, (child_path, below) in wanted.items():
+            child = value.get(key, _MISSING)  # type: ignore[attr-defined]
             if child is _MISSING:
                 continue
-            kind = type(child)
-            if kind is dict or kind is list:
-                leaf(child, child_path, below, membership)
+            if type(child) is dict or type(child) is list:
+                flatten_into(out, child, child_path, below, arrays, membership)
             else:
                 out.setdefault(child_path, []).append((child, membership))
-
-    leaf(event, "", wanted, None)
-    return out
+    elif kind is list:
+        if any(type(item) in (dict, list) for item in value):  # type: ignore[attr-defined]
+            arrays[0] += 1
+            array_id = arrays[0]
+            for index, item in enumerate(value):  # type: ignore[arg-type]
+                inner = dict(membership) if membership else {}
+                inner[array_id] = index
+                flatten_into(out, item, path, wanted, arrays, inner)
+        else:
+            out.setdefault(path, []).extend((item, membership) for item in value)  # type: ignore[attr-defined]
+    else:
+        out.setdefault(path, []).append((value, membership))
 
 
 def compatible(first: Membership, second: Membership) -> bool:

@@ -1,31 +1,30 @@
 """All rules of a bus in one index, matched against an event at once.
 
-Every branch (``$or`` expanded) is indexed in one bitmask group (group.py):
-per field, value indexes in the event-ruler manner (hash maps for exact
-values, prefix/suffix maps probed by length, a sorted segment table for
-numeric ranges, one parse per value for cidr blocks, an exclusion map for
-anything-but) whose entries are bitmasks of the branches they satisfy, so
-one lookup per event value answers for every rule at once. event-ruler walks
-a state machine instead; walked in CPython, that costs interpreter time per
-visited state, and measured on the shared benchmark it was 4x slower at
-10,000 rules than these masks.
+Why bitmasks and not event-ruler's automaton: event-ruler walks a state
+machine, and walked in CPython every visited state costs interpreter time;
+measured on the shared benchmark it was 4x slower at 10,000 rules than
+per-field gates ANDed as integers (branches.py), where an event costs a fixed
+number of Python operations per field whatever the number of rules.
 
-Rules were also tried split by the source they name (one group per source,
-short masks): every group then computed its own answer for the same event
-value and kept its own cache, which cost more than the shorter masks saved
-(172 against 135 microseconds an event at 10,000 rules, measured).
+What an event costs at 10,000 rules (about 180 of them matching), measured
+with the shared benchmark's workload: parsing (orjson, decode.py), one dict
+probe per field some rule uses (plan.py), one cached gate per field value
+(lane.py) or, for values never seen (amounts, object keys, addresses), the
+value indexes' probes (field.py, masks.py), then listing the set bits of
+the result (masks.py). Tried and dropped, measured: one group of rules per
+source (shorter masks, but every group recomputed and cached its own gates
+for the same values: 172 against 135 us an event), and keeping single-field
+branches out of the masks with their rule ids cached per value (a second
+index probe per unseen value cost more than the listing it saved).
 """
 
 from __future__ import annotations
 
-import json
-from collections import Counter
 from collections.abc import Hashable, Mapping
 
-from .decode import loads, lossy
-from .flatten import PathTrie, flatten, path_trie
+from .branches import BranchIndex
+from .decode import loads
 from .grammar import compile_pattern
-from .group import RuleGroup
 from .model import CompiledPattern
 
 
@@ -33,10 +32,8 @@ class EventMatcher:
     """The rules of one bus, compiled together; ``matching_rules`` answers which match an event."""
 
     def __init__(self) -> None:
-        self._group = RuleGroup()
-        self._rules: dict[Hashable, tuple[CompiledPattern, list[int]]] = {}  # id -> (pattern, branch positions)
-        self._path_uses: Counter[str] = Counter()
-        self._trie: PathTrie | None = {}
+        self._index = BranchIndex()
+        self._rules: dict[Hashable, list[int]] = {}  # rule id -> bit positions of its branches
 
     def __len__(self) -> int:
         return len(self._rules)
@@ -49,40 +46,19 @@ class EventMatcher:
         compiled = compile_pattern(pattern) if isinstance(pattern, str) else pattern
         if rule_id in self._rules:
             self.remove_rule(rule_id)
-        positions = []
-        for branch in compiled.branches:
-            self._path_uses.update(branch.keys())
-            positions.append(self._group.add(rule_id, branch))
-        self._rules[rule_id] = (compiled, positions)
-        self._trie = None
+        self._rules[rule_id] = [self._index.add(rule_id, branch) for branch in compiled.branches]
 
     def remove_rule(self, rule_id: Hashable) -> None:
         """Removes a rule (KeyError when absent); its bits are cleared at once."""
-        compiled, positions = self._rules.pop(rule_id)
-        for branch, position in zip(compiled.branches, positions, strict=True):
-            self._group.remove(rule_id, branch, position)
-            self._path_uses.subtract(branch.keys())
-        self._path_uses = +self._path_uses
-        self._trie = None
-
-    def _wanted(self) -> PathTrie:
-        if self._trie is None:
-            self._trie = path_trie(self._path_uses)
-        return self._trie
+        for position in self._rules.pop(rule_id):
+            self._index.remove(position)
 
     def matching_rules(self, event: Mapping[str, object]) -> set[Hashable]:
         """Ids of the rules whose pattern matches ``event`` (a parsed JSON object)."""
         out: set[Hashable] = set()
-        self._group.match(flatten(event, self._wanted()), out)
+        self._index.match(event, out)
         return out
 
     def matching_rules_json(self, event_json: str) -> set[Hashable]:
         """``matching_rules`` for an event given as JSON text."""
-        event, fast = loads(event_json)
-        wanted = self._wanted()
-        leaves = flatten(event, wanted)  # type: ignore[arg-type]
-        if fast and lossy(leaves):
-            leaves = flatten(json.loads(event_json), wanted)
-        out: set[Hashable] = set()
-        self._group.match(leaves, out)
-        return out
+        return self.matching_rules(loads(event_json))  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ from .environment import PipeEnvironment, PipeFailure, Record
 from .template import PipeTemplate
 
 CHUNK = 10  # SendMessageBatch, PublishBatch and PutEvents take 10 entries
+_STREAM_PARAMETERS = {"kinesis": "KinesisStreamParameters", "dynamodb": "DynamoDBStreamParameters"}
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,14 @@ def compile_pipe(spec: Mapping[str, Any]) -> CompiledPipe:
             except InvalidEventPatternError as e:
                 raise ValidationError(f"Parameter FilterCriteria.Filters[{i}].Pattern is not valid. "
                                       f"Reason: {e.reason}") from None
-    kinesis = source.get("KinesisStreamParameters")
-    batching = kinesis or source.get("SqsQueueParameters") or {}
-    batch_size = batching.get("BatchSize", 100 if kinesis else 10)
+    stream_key = _STREAM_PARAMETERS.get(_service(spec["Source"]))
+    stream = source.get(stream_key) if stream_key else None
+    if stream_key and not stream:
+        raise ValidationError(f"SourceParameters.{stream_key}.StartingPosition is required for a stream source.")
+    batching = stream or source.get("SqsQueueParameters") or {}
+    batch_size = batching.get("BatchSize", 100 if stream else 10)
     window = batching.get("MaximumBatchingWindowInSeconds", 0)
-    if not kinesis and batch_size > 10 and window < 1:
+    if not stream and batch_size > 10 and window < 1:
         raise ValidationError("MaximumBatchingWindowInSeconds must be at least 1 when BatchSize is greater than 10.")
     return CompiledPipe(matcher, _template(spec, "EnrichmentParameters"), _template(spec, "TargetParameters"),
                         batch_size, window)
@@ -168,7 +172,7 @@ class PipeProcessor:
                 bus = parameters.get("EventBridgeEventBusParameters") or {}
                 entries = [{"EventBusName": arn, "Source": bus.get("Source") or f"Pipe {self.spec['Name']}",
                             "DetailType": bus.get("DetailType") or f"Event from {_event_source(self.spec)}",
-                            "Detail": t if isinstance(_value(t), dict) else json.dumps({"data": _value(t)}),
+                            "Detail": t,  # PutEvents refuses a Detail that is not a JSON object
                             **({"Resources": bus["Resources"]} if bus.get("Resources") else {})} for t in texts]
                 failed = self.env.put_events(entries).get("FailedEntryCount")
             else:

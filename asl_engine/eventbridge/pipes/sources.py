@@ -13,11 +13,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from .environment import PipeEnvironment, Record
-from .kinesis import KinesisSource
 from .sqs import SqsSource
+from .streams import DynamoDBStreamSource, KinesisSource
 
-SOURCES = ("sqs", "kinesis")
-"""The source services a pipe can poll here (moto's DynamoDB Streams cannot be read: DescribeStream answers 404)."""
+SOURCES = ("sqs", "kinesis", "dynamodb")
+"""The source services a pipe can poll here (``dynamodb``: a table's stream)."""
 
 
 class PipeSource(Protocol):
@@ -35,8 +35,12 @@ class PipeSource(Protocol):
 
 def open_source(spec: Mapping[str, Any], env: PipeEnvironment, time: Callable[[], float]) -> PipeSource:
     """The source of a pipe (``spec`` as DescribePipe has it); only called for services in SOURCES."""
-    arn = spec["Source"]
-    if arn.split(":")[2] == "kinesis":
-        parameters = (spec.get("SourceParameters") or {}).get("KinesisStreamParameters") or {}
-        return KinesisSource(env.client("kinesis"), arn, parameters, spec, env.client("sqs"), time)
+    arn, parameters = spec["Source"], spec.get("SourceParameters") or {}
+    service = arn.split(":")[2]
+    if service == "kinesis":
+        return KinesisSource(env.client("kinesis"), arn, parameters.get("KinesisStreamParameters") or {}, spec,
+                             env.client("sqs"), time)
+    if service == "dynamodb":
+        return DynamoDBStreamSource(env.client("dynamodbstreams"), arn,
+                                    parameters.get("DynamoDBStreamParameters") or {}, spec, env.client("sqs"), time)
     return SqsSource(env.client("sqs"), arn)

@@ -17,7 +17,6 @@ from jsonschema.exceptions import SchemaError
 from .errors import BadRequestError
 
 OPENAPI3 = "OpenApi3"
-JSON_SCHEMA_DRAFT4 = "JSONSchemaDraft4"
 
 
 def check_content(content: str, schema_type: str) -> dict[str, Any]:

@@ -1,0 +1,59 @@
+"""The template's plain resources created in moto, with the properties CloudFormation would pass.
+
+Only the types the local stack's services read are created: DynamoDB
+tables, SQS queues, SNS topics, S3 buckets, CloudWatch alarms and SageMaker
+model package groups.  Roles, policies, schemas and pipes need no backing
+object for the workflows to run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from asl_engine.sam.application import Application
+from asl_engine.sam.model import Resource
+
+Client = Callable[[str], Any]
+
+
+def _table(client: Client, r: Resource) -> None:
+    props = r.properties
+    ddb = client("dynamodb")
+    ddb.create_table(TableName=r.name, KeySchema=props["KeySchema"], AttributeDefinitions=props["AttributeDefinitions"],
+                     BillingMode=props.get("BillingMode", "PROVISIONED"),
+                     **({"ProvisionedThroughput": props["ProvisionedThroughput"]}
+                        if "ProvisionedThroughput" in props else {}))
+    ttl = props.get("TimeToLiveSpecification")
+    if ttl:
+        ddb.update_time_to_live(TableName=r.name, TimeToLiveSpecification=ttl)
+
+
+def _queue(client: Client, r: Resource) -> None:
+    attributes = {k: str(v) for k, v in r.properties.items() if k in ("VisibilityTimeout", "DelaySeconds",
+                                                                       "MessageRetentionPeriod", "FifoQueue")}
+    client("sqs").create_queue(QueueName=r.name, Attributes=attributes)
+
+
+def _alarm(client: Client, r: Resource) -> None:
+    keys = ("AlarmDescription", "Namespace", "MetricName", "Dimensions", "Statistic", "Period", "EvaluationPeriods",
+            "Threshold", "ComparisonOperator", "TreatMissingData", "AlarmActions", "OKActions", "DatapointsToAlarm")
+    client("cloudwatch").put_metric_alarm(AlarmName=r.name, **{k: v for k, v in r.properties.items() if k in keys})
+
+
+CREATORS: dict[str, Callable[[Client, Resource], None]] = {
+    "AWS::DynamoDB::Table": _table,
+    "AWS::SQS::Queue": _queue,
+    "AWS::SNS::Topic": lambda client, r: client("sns").create_topic(Name=r.name),
+    "AWS::S3::Bucket": lambda client, r: client("s3").create_bucket(Bucket=r.name),
+    "AWS::CloudWatch::Alarm": _alarm,
+    "AWS::SageMaker::ModelPackageGroup": lambda client, r: client("sagemaker").create_model_package_group(
+        ModelPackageGroupName=r.name),
+}
+
+
+def create_resources(app: Application, client: Client) -> None:
+    for resource in app.resources.values():
+        creator = CREATORS.get(resource.type)
+        if creator is not None:
+            creator(client, resource)

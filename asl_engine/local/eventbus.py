@@ -1,0 +1,63 @@
+"""The template's EventBridge wiring on the in-process EventBridge service and Scheduler.
+
+Buses, rules with their targets (input transformers, retry policies and
+dead-letter queues as written), archives and ScheduleV2 schedules are
+created through the services' own API operations, so a template that
+AWS would refuse (a bad pattern, too many targets) is refused here too.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Any
+
+from botocore import xform_name
+from botocore.exceptions import ClientError
+
+from asl_engine.eventbridge.errors import EventBridgeError
+from asl_engine.eventbridge.invokers import Invokers
+from asl_engine.eventbridge.scheduler import Scheduler
+from asl_engine.eventbridge.service import EventBridge
+from asl_engine.eventbridge.timers import Timers
+from asl_engine.local.hooks import Answer
+from asl_engine.sam.application import Application
+
+
+def answer_with(bridge: Any) -> Answer:
+    """EventBridge (or Scheduler) API calls from boto3 clients answered by the in-process service,
+    refusals as the ClientError AWS would return."""
+
+    def answer(operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return getattr(bridge, xform_name(operation))(**params)
+        except EventBridgeError as exc:
+            raise ClientError({"Error": {"Code": exc.code, "Message": exc.message},
+                               "ResponseMetadata": {"HTTPStatusCode": 400}}, operation) from None
+
+    return answer
+
+
+def seeded_ids(seed: int) -> Any:
+    """Event and schedule ids from a seeded generator: a virtual-clock run shows the same ids every time."""
+    rng = random.Random(seed)
+    return lambda: str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def deploy_events(app: Application, timers: Timers, invokers: Invokers, *, seed: int = 7) -> tuple[
+        EventBridge, Scheduler]:
+    region, account = app.resolver.naming.region, app.resolver.naming.account
+    bridge = EventBridge(account=account, region=region, timers=timers, invokers=invokers, ids=seeded_ids(seed),
+                         rng=random.Random(seed))
+    for bus in app.buses:
+        bridge.create_event_bus(Name=bus)
+    for rule in app.rules:
+        bridge.put_rule(**rule.rule)
+        bridge.put_targets(Rule=rule.name, EventBusName=rule.rule["EventBusName"], Targets=rule.targets)
+    for archive in app.archives:
+        bridge.create_archive(**archive.request)
+    scheduler = Scheduler(bridge.deliverer, account=account, region=region, timers=timers, rng=random.Random(seed),
+                          ids=seeded_ids(seed + 1))
+    for schedule in app.schedules:
+        scheduler.create_schedule(**schedule.request)
+    return bridge, scheduler

@@ -1,0 +1,175 @@
+"""One in-process local stack for a SAM template, on one clock.
+
+moto holds the template's resources; the engine runs its state machines;
+the in-process EventBridge service and Scheduler carry its rules, targets,
+archives and schedules; the simulator makes SageMaker and Batch take time
+and emits their events to the default bus, from where the template's own
+forwarding rule takes them to the ``mlops`` bus.  Functions are the
+template's Python handlers, and their Step Functions calls reach the engine.
+
+Everything runs on the clock's event loop: use ``async with LocalStack(...)``
+inside it, or ``LocalStack.run(scenario)`` to make the loop and run a
+scenario coroutine on it.  Under a VirtualClock the hours a deployment takes
+pass in no wall time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
+
+from asl_engine.eventbridge.invokers import Invokers
+from asl_engine.eventbridge.timers import Timers
+from asl_engine.integrations.clients import start_moto
+from asl_engine.integrations.registry import Resources
+from asl_engine.local import hooks
+from asl_engine.local.aws_resources import create_resources
+from asl_engine.local.eventbus import answer_with, deploy_events
+from asl_engine.local.functions import local_functions
+from asl_engine.local.hooks import LocalClients
+from asl_engine.local.lambda_targets import AsyncLambdaTargets
+from asl_engine.local.stepfunctions import Execution, LocalStepFunctions
+from asl_engine.local.world import World, WorldSettings
+from asl_engine.runtime.clock import Clock, VirtualClock
+from asl_engine.runtime.services import Services
+from asl_engine.sam.application import Application, load_application
+from asl_engine.sim import Durations, Simulator
+from asl_engine.state_machine import StateMachine
+
+T = TypeVar("T")
+
+
+class LocalStack:
+    def __init__(self, template: str | Path | Application = "template.yaml", *, clock: Clock | None = None,
+                 world: WorldSettings | None = None, durations: Durations | None = None, seed: int = 7,
+                 function_output: TextIO | None = None) -> None:
+        self.app = template if isinstance(template, Application) else load_application(template)
+        self.clock = clock or VirtualClock()
+        self.settings = world or WorldSettings()
+        self.durations = durations
+        self.seed = seed
+        self.function_output = function_output or io.StringIO()
+        self.region, self.account = self.app.resolver.naming.region, self.app.resolver.naming.account
+        self.clients = LocalClients("moto", region=self.region, account=self.account)
+        self.service_events: list[dict[str, Any]] = []
+        self.lambda_results: list[tuple[str, Any, bool]] = []  # (function, response, failed) of async invokes
+        self._tasks: list[asyncio.Task] = []
+
+    def client(self, service: str) -> Any:
+        return self.clients.client(service)
+
+    @property
+    def timeline(self) -> Any:
+        return self.sim.timeline
+
+    # -- lifecycle ---------------------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> LocalStack:
+        self._loop = asyncio.get_running_loop()
+        _fresh_moto()
+        self.sim = Simulator(self.clock, sink=self._from_any_thread, account=self.account, region=self.region,
+                             durations=self.durations).attach()
+        self.world = World(self.app, self.client, self.sim, self.settings)
+        create_resources(self.app, self.client)
+        self.world.create_production()
+        hooks.install()  # before the functions create their clients
+        functions = local_functions(list(self.app.functions.values()), self.function_output, self.region)
+        resources = Resources(clients=self.clients, functions=functions)
+        self.stepfunctions = LocalStepFunctions(resources, self.clock, Services(seed=self.seed), self._history)
+        for spec in self.app.state_machines.values():
+            self.stepfunctions.add(StateMachine(spec.definition, spec.name, spec.type, region=self.region,
+                                                account=self.account))
+        self.resources = resources
+        self.timers = Timers(self.clock)
+        invokers = Invokers(client=self.client, state_machines=self.stepfunctions)
+        self.lambda_targets = AsyncLambdaTargets(functions, self.clock, self._lambda_result,
+                                                 region=self.region, account=self.account)
+        invokers.register("lambda", self.lambda_targets)
+        self.events, self.scheduler = deploy_events(self.app, self.timers, invokers, seed=self.seed)
+        hooks.serve({"sfn": self.stepfunctions.answer, "eventbridge": answer_with(self.events),
+                     "scheduler": answer_with(self.scheduler)}, self._loop)
+        for bus in self.app.buses:
+            arn = f"arn:aws:events:{self.region}:{self.account}:event-bus/{bus}"
+            self.events.observers.append(lambda bus_arn, event, arn=arn, bus=bus: self._on_bus(
+                bus, event) if bus_arn == arn else None)
+        self._tasks = [asyncio.ensure_future(self.sim.follow()), asyncio.ensure_future(self.timers.serve())]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        hooks.serve({})
+        self.sim.detach()
+
+    def run(self, scenario: Callable[[LocalStack], Awaitable[T]]) -> T:
+        """Makes the clock's loop, starts the stack on it, runs ``scenario(stack)`` and stops the stack."""
+
+        async def main() -> T:
+            async with self:
+                return await scenario(self)
+
+        return self.clock.run(main())
+
+    # -- events in and out ------------------------------------------------------------------------------------
+
+    def _from_any_thread(self, event: dict[str, Any]) -> None:
+        """The simulator's sink: it emits from whichever thread made the request; the bus runs on the loop."""
+        self._loop.call_soon_threadsafe(self.emit, event)
+
+    def emit(self, event: dict[str, Any]) -> None:
+        """An AWS service event, emitted as services emit them: to the account's default bus."""
+        self.service_events.append(event)
+        self.world.observe(event)
+        self.events.accept_event("default", event)
+
+    def put_events(self, *entries: dict[str, Any]) -> dict[str, Any]:
+        """PutEvents, as an application (or the AWS CLI) calls it."""
+        return self.events.put_events(Entries=list(entries))
+
+    async def idle(self, seconds: float) -> None:
+        """Lets ``seconds`` of clock time pass with everything running (schedules fire, jobs progress)."""
+        await self.clock.sleep(seconds)
+
+    async def finished(self, state_machine_logical_id: str, count: int = 1) -> list[Execution]:
+        return await self.stepfunctions.finished(self.app.state_machines[state_machine_logical_id].name, count)
+
+    # -- what the report shows --------------------------------------------------------------------------------
+
+    def _history(self, execution: Execution, event: dict[str, Any]) -> None:
+        kind = event["type"]
+        lane = f"sfn/{execution.state_machine}"
+        if kind.endswith("StateEntered"):
+            self.sim.timeline.status(self.clock.now(), lane, event["stateEnteredEventDetails"]["name"])
+        elif kind in ("ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"):
+            details = event.get("executionFailedEventDetails") or {}
+            self.sim.timeline.status(self.clock.now(), lane, kind.removeprefix("Execution").upper(),
+                                     reason=details.get("error", ""))
+
+    def _lambda_result(self, name: str, response: Any, failed: bool) -> None:
+        self.lambda_results.append((name, response, failed))
+        summary = response.get("errorType") if failed and isinstance(response, dict) else response
+        self.sim.timeline.status(self.clock.now(), f"lambda/{name}", "error" if failed else "ok",
+                                 reason=_short(summary))
+
+    def _on_bus(self, bus: str, event: dict[str, Any]) -> None:
+        self.sim.timeline.status(self.clock.now(), f"bus/{bus}", str(event.get("detail-type")),
+                                 reason=str(event.get("source")))
+
+
+def _fresh_moto() -> None:
+    """The stack is deployed from scratch: moto serves the whole process, so what an earlier stack (or test)
+    left in it is cleared first, as a fresh account would be."""
+    from moto.moto_api._internal.models import moto_api_backend
+
+    start_moto()
+    moto_api_backend.reset()
+
+
+def _short(value: Any, limit: int = 90) -> str:
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

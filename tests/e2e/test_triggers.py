@@ -1,0 +1,76 @@
+"""Drift, new data and the weekly schedule each start a retraining through the template's wiring, and the
+retraining ends as designed: approved -> canary deployment, rejected -> production kept."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import APP, green_shares, outcomes, run, sample, states
+
+
+async def _first_retraining(stack):
+    [retraining] = await stack.finished("RetrainingStateMachine")
+    updates = stack.stepfunctions.of(APP.state_machines["EndpointUpdateStateMachine"].name)
+    if updates:
+        await stack.finished("EndpointUpdateStateMachine")
+        await stack.idle(60)  # the last deployment events reach the notifier
+    return retraining
+
+
+def test_drift_alarm_retrains_and_deploys_through_approval_and_canary():
+    async def scenario(stack):
+        stack.emit(sample("drift_alarm.json", stack.clock.now()))
+        return await _first_retraining(stack)
+
+    stack, retraining = run(scenario)
+    assert retraining.result.status == "SUCCEEDED", (retraining.result.error, retraining.result.cause)
+    assert retraining.name.startswith("drift-")  # started by the drift adapter, named after the event
+    assert states(retraining) == ["Defaults", "Request", "PrepareData", "Train", "Evaluate", "BeatsProduction",
+                                  "RegisterModel", "WaitForApproval", "Deploy", "NotifyDeployed"]
+    assert retraining.result.output["approval"]["approved"] is True
+    assert outcomes(stack, "ApprovalCallbackFunction") == ["approved"]
+    assert outcomes(stack, "DeploymentNotifierFunction") == ["Deployed"]
+    assert green_shares(stack) == [("blue", 0.0), ("canary", 0.25), ("full", 1.0), ("complete", 1.0)]
+
+
+def test_new_training_data_retrains_with_the_transformed_input():
+    async def scenario(stack):
+        stack.emit(sample("s3_object_created.json", stack.clock.now()))
+        return await _first_retraining(stack)
+
+    _, retraining = run(scenario)
+    assert retraining.result.status == "SUCCEEDED", (retraining.result.error, retraining.result.cause)
+    request = retraining.result.output["request"]
+    assert (request["trigger"], request["dataset"]) == (
+        "new-data", f"s3://{APP.ref('DataBucket')}/incoming/2026-11-27/churn.csv")
+
+
+def test_weekly_schedule_retrains_on_monday_morning():
+    async def scenario(stack):
+        return await _first_retraining(stack)
+
+    _, retraining = run(scenario)
+    assert retraining.result.status == "SUCCEEDED", (retraining.result.error, retraining.result.cause)
+    assert retraining.result.output["request"]["trigger"] == "schedule"
+    started = retraining.result.history[0]["timestamp"]
+    assert (started.weekday(), started.hour, started.minute) == (0, 3, 0)
+
+
+def test_rejected_model_is_not_deployed():
+    async def scenario(stack):
+        stack.emit(sample("drift_alarm.json", stack.clock.now()))
+        return await _first_retraining(stack)
+
+    stack, retraining = run(scenario, decision="Rejected")
+    assert retraining.result.status == "SUCCEEDED"
+    assert states(retraining)[-2:] == ["NotifyRejected", "Rejected"]
+    assert outcomes(stack, "ApprovalCallbackFunction") == ["rejected"]
+    assert stack.stepfunctions.of(APP.state_machines["EndpointUpdateStateMachine"].name) == []
+
+
+def test_worse_candidate_keeps_production():
+    async def scenario(stack):
+        stack.emit(sample("drift_alarm.json", stack.clock.now()))
+        return await _first_retraining(stack)
+
+    _, retraining = run(scenario, auc=0.80)
+    assert retraining.result.status == "SUCCEEDED"
+    assert states(retraining)[-2:] == ["NotifyKeptProduction", "KeptProduction"]
