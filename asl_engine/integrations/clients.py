@@ -80,7 +80,8 @@ class ClientFactory:
     def event_bus(self, region: str | None = None) -> Any:
         """What answers ``events:putEvents``: on moto, this runtime's own EventBridge (one per region of this
         factory's account), because moto accepts a Detail that is not a JSON object where AWS fails the
-        entry as MalformedDetail; the boto3 ``events`` client on every other backend."""
+        entry as MalformedDetail; the boto3 ``events`` client on every other backend. Rules meant to see
+        those events are put on this same object (``event_bus(region).put_rule(...)``), not on moto's."""
         region = region or self.region
         if self.backend != "moto":
             return self.client("events", region)

@@ -49,8 +49,11 @@ V1_CLIENTS = {
     "stepfunctions": V1Client("StepFunctions", "AWSStepFunctions", "AWSStepFunctionsException"),
 }
 
-# The SDK v2 appends the attempt count to every service exception's message (recorded in November 2025:
-# services/TestTaskServiceAwsSdk__test_sfn_send_task_outcome_*; older recordings predate it).
+# The SDK v2 appends the attempt count to every service exception's message since aws/aws-sdk-java-v2 PR #5834
+# ("Adding attempt count to error message", opened 2025-01-28). Every recording made after it has the suffix
+# (services/TestTaskServiceAwsSdk__test_sfn_send_task_outcome_*, November 2025) and every one without it is
+# older (error_handling/TestAwsSdk__*: June/July 2023, and 2025-01-22 for test_s3_no_such_key), so those five
+# record AWS before the change, not AWS today.
 SDK_V2_ATTEMPTS = " (SDK Attempt Count: 1)"
 
 

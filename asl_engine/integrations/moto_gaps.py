@@ -13,7 +13,7 @@ after checking that AWS really always behaves so:
   ``x-amz-checksum-type: FULL_OBJECT`` for a single-part upload;
 * SNS refuses a publish to a FIFO topic without MessageGroupId with
   InvalidParameter (moto: MissingParameter), and answers a FIFO publish with
-  a ``SequenceNumber`` (a 20-digit number, increasing per topic);
+  a ``SequenceNumber`` (20 digits, increasing; here one counter per client, where AWS counts per topic);
 * Secrets Manager refuses a secret name outside ``[A-Za-z0-9/_+=.@!-]``.
 """
 

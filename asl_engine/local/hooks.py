@@ -51,21 +51,36 @@ def serve(answers: dict[str, Answer], loop: asyncio.AbstractEventLoop | None = N
 
 
 def _on_loop(answer: Answer, loop: asyncio.AbstractEventLoop | None) -> Answer:
-    def call(operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        if loop is None or _running_loop() is loop:
-            return answer(operation, params)
-        result: concurrent.futures.Future = concurrent.futures.Future()
+    return lambda operation, params: call_on_loop(loop, lambda: answer(operation, params))
 
-        def run() -> None:
-            try:
-                result.set_result(answer(operation, params))
-            except Exception as exc:
-                result.set_exception(exc)
 
-        loop.call_soon_threadsafe(run)
-        return result.result()
+def call_on_loop(loop: asyncio.AbstractEventLoop | None, fn: Callable[[], Any]) -> Any:
+    """``fn()`` run on ``loop`` (at once when already there), its result or exception handed back."""
+    if loop is None or _running_loop() is loop:
+        return fn()
+    result: concurrent.futures.Future = concurrent.futures.Future()
 
-    return call
+    def run() -> None:
+        try:
+            result.set_result(fn())
+        except Exception as exc:
+            result.set_exception(exc)
+
+    loop.call_soon_threadsafe(run)
+    return result.result()
+
+
+class OnLoop:
+    """``target``'s methods, called from any thread, run on ``loop``."""
+
+    def __init__(self, target: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._target, self._loop = target, loop
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._target, name)
+        if not callable(method):
+            return method
+        return lambda *args, **kwargs: call_on_loop(self._loop, lambda: method(*args, **kwargs))
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -95,7 +110,16 @@ def _before_call(model: Any, params: dict[str, Any], **_: Any) -> tuple[Any, dic
 
 
 class LocalClients(ClientFactory):
-    """The stack's client factory: moto for everything but the services the stack answers itself."""
+    """The stack's client factory: moto for everything but the services the stack answers itself.
+
+    ``events`` is the stack's EventBridge: the engine's ``events:putEvents`` reaches it through
+    ``event_bus`` (from a worker thread, hence ``OnLoop``), the ``aws-sdk:eventbridge`` calls through the hook.
+    """
+
+    events: OnLoop | None = None
+
+    def event_bus(self, region: str | None = None) -> Any:
+        return self.events if self.events is not None else super().event_bus(region)
 
     def client(self, service: str, region: str | None = None) -> Any:
         client = super().client(service, region)

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
+from asl_engine.eventbridge.arns import bus_name
 from asl_engine.eventbridge.invokers import Invokers
 from asl_engine.eventbridge.timers import Timers
 from asl_engine.integrations.clients import start_moto
@@ -73,6 +74,18 @@ class LocalStack:
         _fresh_moto()
         self.sim = Simulator(self.clock, sink=self._from_any_thread, account=self.account, region=self.region,
                              durations=self.durations).attach()
+        try:
+            self._deploy()
+        except BaseException:
+            self.sim.detach()
+            hooks.serve({})
+            raise
+        self._tasks = [asyncio.ensure_future(self.sim.follow()), asyncio.ensure_future(self.timers.serve())]
+        return self
+
+    def _deploy(self) -> None:
+        """moto resources first (the functions' clients and the world need them), then the functions, imported
+        after the Step Functions hook is installed, then the engine, then the event wiring that targets both."""
         self.world = World(self.app, self.client, self.sim, self.settings)
         create_resources(self.app, self.client)
         self.world.create_production()
@@ -90,14 +103,10 @@ class LocalStack:
                                                  region=self.region, account=self.account)
         invokers.register("lambda", self.lambda_targets)
         self.events, self.scheduler = deploy_events(self.app, self.timers, invokers, seed=self.seed)
+        self.clients.events = hooks.OnLoop(self.events, self._loop)
         hooks.serve({"sfn": self.stepfunctions.answer, "eventbridge": answer_with(self.events),
                      "scheduler": answer_with(self.scheduler)}, self._loop)
-        for bus in self.app.buses:
-            arn = f"arn:aws:events:{self.region}:{self.account}:event-bus/{bus}"
-            self.events.observers.append(lambda bus_arn, event, arn=arn, bus=bus: self._on_bus(
-                bus, event) if bus_arn == arn else None)
-        self._tasks = [asyncio.ensure_future(self.sim.follow()), asyncio.ensure_future(self.timers.serve())]
-        return self
+        self.events.observers.append(self._on_bus)
 
     async def __aexit__(self, *exc: object) -> None:
         for task in self._tasks:
@@ -156,9 +165,12 @@ class LocalStack:
         self.sim.timeline.status(self.clock.now(), f"lambda/{name}", "error" if failed else "ok",
                                  reason=_short(summary))
 
-    def _on_bus(self, bus: str, event: dict[str, Any]) -> None:
-        self.sim.timeline.status(self.clock.now(), f"bus/{bus}", str(event.get("detail-type")),
-                                 reason=str(event.get("source")))
+    def _on_bus(self, bus_arn: str, event: dict[str, Any]) -> None:
+        """The template's buses on the timeline (the default bus only forwards what services emit)."""
+        bus = bus_name(bus_arn)
+        if bus != "default":
+            self.sim.timeline.status(self.clock.now(), f"bus/{bus}", str(event.get("detail-type")),
+                                     reason=str(event.get("source")))
 
 
 def _fresh_moto() -> None:

@@ -62,7 +62,8 @@ class JsonPathIO:
     error output; what it evaluates waits in ``frame.assigned`` for the exit.
     """
 
-    __slots__ = ("assign", "input_path", "output_path", "parameters", "result_path", "result_selector")
+    __slots__ = ("assign", "credentials", "input_path", "output_path", "parameters", "result_path",
+                 "result_selector")
 
     def __init__(self, state: Any) -> None:
         self.input_path = _path(getattr(state, "input_path", "$"))
@@ -71,6 +72,7 @@ class JsonPathIO:
         self.result_selector = _payload(getattr(state, "result_selector", None), "ResultSelector")
         self.result_path = _ref(getattr(state, "result_path", "$"))
         self.assign = _payload(getattr(state, "assign", None), "Assign")
+        self.credentials = _payload(getattr(state, "credentials", None), "Credentials")
 
     def effective_input(self, frame: Frame, raw: Any) -> Any:
         return select(self.input_path, frame, raw)
@@ -79,6 +81,12 @@ class JsonPathIO:
         if self.parameters is None:
             return effective
         return self.parameters.evaluate(frame.scope(effective), frame.run.services)
+
+    def task_credentials(self, frame: Frame, effective: Any) -> Any:
+        """A Task's ``Credentials`` (``{"RoleArn": ...}``) over its effective input; None without the field."""
+        if self.credentials is None:
+            return None
+        return self.credentials.evaluate(frame.scope(effective), frame.run.services)
 
     def output(self, frame: Frame, raw: Any, result: Any) -> Any:
         if self.result_selector is not None:

@@ -50,13 +50,14 @@ def _bindings(states: dict[str, Any], variables: Mapping[str, Any]) -> Mapping[s
 class JsonataIO:
     """The JSONata data flow of one state (Arguments, Output, Assign); absent fields cost nothing."""
 
-    __slots__ = ("arguments", "assign", "output_template", "reads_context")
+    __slots__ = ("arguments", "assign", "credentials", "output_template", "reads_context")
 
     def __init__(self, state: Any) -> None:
         self.arguments = template(getattr(state, "arguments", None), "Arguments")
         self.output_template = compile_template(state.output, "Output") if state.has("output") else None
         self.assign = template(getattr(state, "assign", None), "Assign")
-        self.reads_context = _reads_context(self.arguments, self.output_template, self.assign)
+        self.credentials = template(getattr(state, "credentials", None), "Credentials")
+        self.reads_context = _reads_context(self.arguments, self.output_template, self.assign, self.credentials)
 
     def _states(self, frame: Frame, raw: Any, reads_context: bool, **extra: Any) -> dict[str, Any]:
         states = {"input": raw, **extra}
@@ -72,6 +73,13 @@ class JsonataIO:
             return effective
         states = self._states(frame, effective, self.reads_context)
         return self.arguments.evaluate(_bindings(states, frame.variables), frame.run.services)
+
+    def task_credentials(self, frame: Frame, effective: Any) -> Any:
+        """A Task's ``Credentials`` over its input (as Arguments sees it); None without the field."""
+        if self.credentials is None:
+            return None
+        states = self._states(frame, effective, self.reads_context)
+        return self.credentials.evaluate(_bindings(states, frame.variables), frame.run.services)
 
     def output(self, frame: Frame, raw: Any, result: Any) -> Any:
         if self.assign is None and self.output_template is None:

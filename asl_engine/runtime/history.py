@@ -31,7 +31,8 @@ class HistoryLimitExceeded(StatesError):
         super().__init__("States.Runtime", HISTORY_LIMIT_CAUSE)
 
 
-def _details_key(event_type: str) -> str:
+def details_key(event_type: str) -> str:
+    """The key an event's details sit under (``taskSucceededEventDetails``...)."""
     if event_type.endswith("StateEntered"):
         return "stateEnteredEventDetails"
     if event_type.endswith("StateExited"):
@@ -100,7 +101,7 @@ class History:
         out: dict[str, Any] = {"timestamp": datetime.fromtimestamp(self._times[index], UTC), "type": event_type,
                                "id": index + 1, "previousEventId": self._previous[index]}
         if details is not None:
-            out[_details_key(event_type)] = render_details(event_type, details, include_data)
+            out[details_key(event_type)] = render_details(event_type, details, include_data)
         return out
 
 

@@ -44,7 +44,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from asl_engine.runtime.history import BRANCH_FIELD, History, _details_key, render_details
+from asl_engine.runtime.history import BRANCH_FIELD, History, details_key, render_details
 
 Branch = tuple[int, ...]
 # Per asyncio task: (cursor, branch, timestamp) of the event the task emitted last.  A frame's events are
@@ -216,7 +216,7 @@ def _check(cursor: ReplayCursor, stored: dict[str, Any], event_type: str, previo
     if stored["previousEventId"] != previous:
         raise cursor.mismatch(stored, f"the execution now chains it to event #{previous}, not "
                                       f"#{stored['previousEventId']}")
-    key = _details_key(event_type)
+    key = details_key(event_type)
     expected = stored.get(key)
     actual = None if details is None else render_details(event_type, details)
     if expected != actual and json.loads(json.dumps(actual)) != expected:  # tuples and lists compare as JSON

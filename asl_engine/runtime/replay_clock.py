@@ -42,8 +42,11 @@ class ReplayClock(Clock):
     async def sleep(self, seconds: float) -> None:
         cursor = self.cursor
         upcoming = cursor.upcoming() if cursor.left else ()
-        if upcoming:  # the sleep ended before the restart: it ends again right where it did
-            await cursor.reached(upcoming[0]["id"])
+        if upcoming:
+            if upcoming[0]["type"].endswith("StateAborted"):
+                # a failing sibling branch cancelled the sleep before the restart: the replay cancels it again
+                await asyncio.get_running_loop().create_future()
+            await cursor.reached(upcoming[0]["id"])  # the sleep ended before the restart: it ends right there
             return
         due = cursor.position_time() + seconds  # it began when this frame's last event was written
         await cursor.replayed()

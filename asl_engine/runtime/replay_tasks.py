@@ -19,7 +19,7 @@ from typing import Any
 from asl_engine.errors import HeartbeatTimedOut, StatesError
 from asl_engine.integrations.call import TaskCall
 from asl_engine.integrations.registry import Resources
-from asl_engine.runtime.history import _details_key
+from asl_engine.runtime.history import details_key
 from asl_engine.runtime.replay import ReplayCursor
 
 _SUBMITTED = frozenset({"TaskSubmitted", "ActivityStarted"})
@@ -62,7 +62,7 @@ class ReplayResources(Resources):
 
 
 def _submitted_output(event: dict[str, Any]) -> Any:
-    details = event.get(_details_key(event["type"]), {})
+    details = event.get(details_key(event["type"]), {})
     if event["type"] == "ActivityStarted":
         return details.get("workerName")
     return json.loads(details["output"]) if "output" in details else None
@@ -70,7 +70,7 @@ def _submitted_output(event: dict[str, Any]) -> Any:
 
 def _answer(event: dict[str, Any], call: TaskCall, started: float) -> Any:
     """The stored outcome as the resource gave it: a result, or the error it raised."""
-    kind, details = event["type"], event.get(_details_key(event["type"]), {})
+    kind, details = event["type"], event.get(details_key(event["type"]), {})
     if kind.endswith("Succeeded"):
         return json.loads(details["output"])
     error, cause = details.get("error"), details.get("cause")

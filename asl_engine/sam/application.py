@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,16 +31,9 @@ class Application:
     archives: list[Archive] = field(default_factory=list)
     resources: dict[str, Resource] = field(default_factory=dict)
 
-    @property
-    def parameters(self) -> dict[str, str]:
-        return self.resolver.parameters
-
     def ref(self, name: str) -> Any:
         """``!Ref name`` in the deployed stack (a parameter's value, a resource's name or ARN)."""
         return self.resolver.ref(name)
-
-    def of_type(self, kind: str) -> list[Resource]:
-        return [r for r in self.resources.values() if r.type == kind]
 
 
 def load_application(path: str | Path = "template.yaml", parameters: dict[str, str] | None = None, *,
@@ -88,8 +82,6 @@ def _state_machine(logical_id: str, props: dict[str, Any], resolver: Resolver, r
     if "DefinitionUri" in props:
         text = (root / props["DefinitionUri"]).read_text(encoding="utf-8")
     else:
-        import json
-
         text = json.dumps(props["Definition"])
     substitutions = props.get("DefinitionSubstitutions") or {}
     text = _SUBSTITUTION.sub(lambda m: str(substitutions.get(m.group(1), m.group(0))), text)
@@ -100,8 +92,6 @@ def _state_machine(logical_id: str, props: dict[str, Any], resolver: Resolver, r
 def _archive(logical_id: str, props: dict[str, Any], resolver: Resolver) -> Archive:
     request: dict[str, Any] = {"ArchiveName": resolver.physical_name(logical_id), "EventSourceArn": props["SourceArn"]}
     if "EventPattern" in props:
-        import json
-
         request["EventPattern"] = json.dumps(props["EventPattern"])
     for key in ("Description", "RetentionDays"):
         if key in props:

@@ -27,6 +27,7 @@ from asl_engine.runtime.replay import ReplayCursor, ReplayHistory
 from asl_engine.runtime.replay_clock import ReplayClock
 from asl_engine.runtime.replay_tasks import ReplayResources
 from asl_engine.server.context import Caller
+from asl_engine.server.errors import ApiError
 from asl_engine.server.machines import Compiler
 from asl_engine.state_machine import parse_input
 from asl_engine.store import ExecutionRecord
@@ -66,8 +67,12 @@ async def resume_all(service: StepFunctionsService) -> int:
     waits = []
     for record in records:
         parts = record.arn.split(":")  # arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME
-        machine = compiler.get(record.definition, parts[6], record.type, record.role_arn,
-                               Caller(region=parts[3], account=parts[4]))
+        try:
+            machine = compiler.get(record.definition, parts[6], record.type, record.role_arn,
+                                   Caller(region=parts[3], account=parts[4]))
+        except ApiError as e:  # the definition no longer compiles: leave it RUNNING for StopExecution
+            print(f"asl serve: cannot resume {record.arn}: {e.message}", file=sys.stderr)
+            continue
         replay = Replay.of(record, service.store.events(record.arn), service.clock, service.resources)
         task = service.runner.start(record, machine, parse_input(record.input), replay)
         waits.append(asyncio.ensure_future(_replayed_or_ended(replay.cursor, task)))

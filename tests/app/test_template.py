@@ -13,13 +13,15 @@ import pytest
 from asl_engine import StateMachine
 from asl_engine.eventbridge.patterns import test_event_pattern as matches_pattern
 from asl_engine.eventbridge.transform import DeliveryContext, TargetInput
-from asl_engine.integrations.sam_template import template_functions
-from tests.app.conftest import sample_event
-from tests.app.sam import ROOT, TEMPLATE, Template
+from asl_engine.integrations.sam_template import load_template, template_functions
+from asl_engine.sam import load_application
+from tests.app.conftest import ROOT, sample_event
 
-template = Template()
-STATE_MACHINES = sorted(template.of_type("AWS::Serverless::StateMachine"))
-FUNCTIONS = template.of_type("AWS::Serverless::Function")
+TEMPLATE = ROOT / "template.yaml"
+RAW = load_template(TEMPLATE)
+APP = load_application(TEMPLATE)
+STATE_MACHINES = sorted(APP.state_machines)
+FUNCTIONS = APP.functions
 SAMPLE_EVENTS = {"DriftAdapterFunction": "drift_alarm.json", "EvaluateCandidateFunction": "evaluate_candidate.json",
                  "RequestApprovalFunction": "request_approval.json",
                  "ApprovalCallbackFunction": "model_package_approved.json",
@@ -27,22 +29,22 @@ SAMPLE_EVENTS = {"DriftAdapterFunction": "drift_alarm.json", "EvaluateCandidateF
 
 
 def test_transform_and_globals():
-    assert template.raw["Transform"] == "AWS::Serverless-2016-10-31"
-    globals_ = template.raw["Globals"]["Function"]
+    assert RAW["Transform"] == "AWS::Serverless-2016-10-31"
+    globals_ = RAW["Globals"]["Function"]
     assert (globals_["Runtime"], globals_["Handler"]) == ("python3.11", "app.lambda_handler")
 
 
 @pytest.mark.parametrize("logical_id", STATE_MACHINES)
 def test_substitutions_resolve_exactly(logical_id):
-    props = template.resources[logical_id]["Properties"]
+    props = RAW["Resources"][logical_id]["Properties"]
     text = (ROOT / props["DefinitionUri"]).read_text()
     assert set(re.findall(r"\$\{([^}]+)\}", text)) == set(props["DefinitionSubstitutions"])
-    assert "${" not in template.definition(logical_id)
+    assert "${" not in APP.state_machines[logical_id].definition
 
 
 @pytest.mark.parametrize("logical_id", STATE_MACHINES)
 def test_definition_is_valid_after_substitution(logical_id):
-    diagnostics = StateMachine.validate(template.definition(logical_id))
+    diagnostics = StateMachine.validate(APP.state_machines[logical_id].definition)
     assert [d for d in diagnostics if d.severity == "ERROR"] == []
 
 
@@ -50,7 +52,7 @@ def test_asl_validate_cli_accepts_the_substituted_definitions(tmp_path):
     files = []
     for logical_id in STATE_MACHINES:
         path = tmp_path / f"{logical_id}.asl.json"
-        path.write_text(template.definition(logical_id))
+        path.write_text(APP.state_machines[logical_id].definition)
         files.append(str(path))
     done = subprocess.run([sys.executable, "-m", "asl_engine.cli", "validate", *files], capture_output=True,
                           text=True, check=False)
@@ -59,7 +61,7 @@ def test_asl_validate_cli_accepts_the_substituted_definitions(tmp_path):
 
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
 def test_every_function_has_code_requirements_and_a_sample_event(logical_id):
-    code = ROOT / FUNCTIONS[logical_id]["Properties"]["CodeUri"]
+    code = FUNCTIONS[logical_id].code_dir
     assert (code / "app.py").is_file()
     assert "aws-lambda-powertools" in (code / "requirements.txt").read_text()
     assert (ROOT / "events" / SAMPLE_EVENTS[logical_id]).is_file()
@@ -72,25 +74,17 @@ def test_every_handler_imports_from_the_template(account):
 
 
 def rules() -> list[tuple[str, dict]]:
-    """(rule id, EventBridgeRule properties) for every SAM event source and AWS::Events::Rule."""
-    found = []
-    for name, resource in template.resources.items():
-        for event_name, event in (resource.get("Properties", {}).get("Events") or {}).items():
-            if event["Type"] == "EventBridgeRule":
-                found.append((f"{name}.{event_name}", template.resolve(event["Properties"])))
-        if resource["Type"] == "AWS::Events::Rule":
-            props = template.resolve(resource["Properties"])
-            found.append((name, {"Pattern": props["EventPattern"], "EventBusName": props["EventBusName"],
-                                 "Targets": props["Targets"]}))
-    return found
+    """(rule name, pattern, bus, targets) for every rule the template deploys, SAM event sources included."""
+    return [(rule.name, {"Pattern": json.loads(rule.rule["EventPattern"]), "EventBusName": rule.rule["EventBusName"],
+                         "Targets": rule.targets}) for rule in APP.rules if "EventPattern" in rule.rule]
 
 
 RULES = dict(rules())
 ROUTES = [
-    ("drift_alarm.json", "DriftAdapterFunction.DriftAlarm"),
-    ("s3_object_created.json", "RetrainingStateMachine.NewTrainingData"),
-    ("model_package_approved.json", "ApprovalCallbackFunction.ModelPackageDecided"),
-    ("endpoint_deployment_rolled_back.json", "DeploymentNotifierFunction.DeploymentStateChange"),
+    ("drift_alarm.json", "DriftAdapterFunctionDriftAlarm"),
+    ("s3_object_created.json", "RetrainingStateMachineNewTrainingData"),
+    ("model_package_approved.json", "ApprovalCallbackFunctionModelPackageDecided"),
+    ("endpoint_deployment_rolled_back.json", "DeploymentNotifierFunctionDeploymentStateChange"),
     ("batch_job_failed.json", "BatchJobFailedRule"),
 ]
 
@@ -117,7 +111,7 @@ def test_all_service_events_are_forwarded_to_the_mlops_bus():
 
 
 def test_new_data_input_transformer_builds_the_retraining_request():
-    transformer = RULES["RetrainingStateMachine.NewTrainingData"]["InputTransformer"]
+    transformer = RULES["RetrainingStateMachineNewTrainingData"]["Targets"][0]["InputTransformer"]
     target = TargetInput({"Id": "retraining", "InputTransformer": transformer})
     payload = json.loads(target.render(_deployed(sample_event("s3_object_created.json")),
                                        DeliveryContext(rule_arn="arn:aws:events:::rule/x", rule_name="x")))
@@ -133,8 +127,8 @@ def test_malformed_event_matches_no_rule():
 
 
 def test_bus_archive_schema_registry_and_pipe_are_declared():
-    kinds = {r["Type"] for r in template.resources.values()}
+    kinds = {r["Type"] for r in RAW["Resources"].values()}
     assert {"AWS::Events::EventBus", "AWS::Events::Archive", "AWS::EventSchemas::Registry",
             "AWS::EventSchemas::Schema", "AWS::Pipes::Pipe", "AWS::DynamoDB::Table"} <= kinds
-    archive = template.resolve(template.resources["MlopsArchive"]["Properties"])
-    assert archive["SourceArn"].endswith("MlopsBus")
+    [archive] = APP.archives
+    assert archive.request["EventSourceArn"].endswith(":event-bus/mlops")

@@ -88,7 +88,8 @@ def test_jsonata_and_variable_categories_meet_the_bar(results: list[dict]) -> No
 # Cases that need AWS services (against moto, provisioned as recorded) and no client mid-execution; the
 # interactive ones are tests/conformance/test_sfn_interactive.py's, the MockConfigFile ones test_sfn_mocking.py's.
 SERVICE_CATEGORIES = {"services", "error_handling", "credentials", "states_variables", "express", "timeouts",
-                      "context_object", "arguments", "query_language", "assign", "evaluate_jsonata", "outputdecl"}
+                      "context_object", "arguments", "query_language", "assign", "evaluate_jsonata", "outputdecl",
+                      "local_mocking", "comments"}  # local_mocking's with the real services (no MockConfigFile)
 
 
 @pytest.fixture(scope="module")
@@ -103,11 +104,14 @@ def service_results() -> list[dict]:
 
 
 def test_service_categories_reach_their_rates(service_results: list[dict]) -> None:
-    """The rates reached against moto; what keeps them below the issue's bar (95% / 90%) is listed in
-    the table's FAIL lines: moto's gaps (S3 default encryption and ChecksumType, SNS FIFO errors and
-    sequence numbers, EventBridge detail validation, Secrets Manager name validation) and recordings no
-    engine can match (request ids and account ids the recording's normalization left in place)."""
+    """The rates reached against moto (with moto's gaps closed by ``integrations.moto_gaps``); what keeps
+    them below the issue's bar (95% / 90%) is listed in the table's FAIL lines, every one a recording no
+    engine can match as recorded: x-amzn-RequestId values recorded before the runner's header rule existed,
+    cross-account placeholders for accounts the case's own input and definition do not use, request ids
+    numbered from the DescribeExecution the recording did not have, SDK v2 causes
+    recorded before the SDK added its attempt count, inputs extracted from another run than the recording
+    (no-such-queue hosts), and values AWS itself varies (header case, sub-millisecond start dates)."""
     b, c, d = _rates(service_results)
-    assert b >= 0.75, f"level (b) {b:.1%} < 75%"
-    assert c >= 0.95, f"level (c) {c:.1%} < 95%"
-    assert d >= 0.70, f"level (d) {d:.1%} < 70%"
+    assert b >= 0.87, f"level (b) {b:.1%} < 87%"
+    assert c >= 0.99, f"level (c) {c:.1%} < 99%"
+    assert d >= 0.83, f"level (d) {d:.1%} < 83%"

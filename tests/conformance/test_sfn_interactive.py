@@ -60,10 +60,15 @@ def _print_table(results: list[dict]) -> None:
             print(f"FAIL {r['id']}: {r['why']}")
 
 
-def _assert_bar(results: list[dict]) -> None:
+def _rates(results: list[dict]) -> tuple[float, float]:
     with_history = [r for r in results if r["d"] is not None]
     b = sum(r["b"] for r in results) / len(results)
     d = sum(bool(r["d"]) for r in with_history) / len(with_history)
+    return b, d
+
+
+def _assert_bar(results: list[dict]) -> None:
+    b, d = _rates(results)
     assert b >= 0.95, f"level (b) {b:.1%} < 95%"
     assert d >= 0.90, f"level (d) {d:.1%} < 90%"
 
@@ -72,8 +77,15 @@ def test_activities_meet_the_bar(results: list[dict]) -> None:
     _assert_bar([r for r in results if r["category"] == "activities"])
 
 
-@pytest.mark.xfail(reason="these cases also need the sqs/sns optimized integrations, states:startExecution.sync and "
-                          "the backend provisioning their queues, topics and nested state machines (issue 4, "
-                          "services)", strict=False)
+@pytest.mark.xfail(reason="the four states:startExecution.sync recordings of 2023 predate AWS's redrive (no "
+                          "RedriveCount/RedriveStatus in DescribeExecution), and delegate_timeout's nested Lambda "
+                          "is not in the case's lambda_functions", strict=False)
 def test_callback_patterns_meet_the_bar(results: list[dict]) -> None:
     _assert_bar([r for r in results if r["category"] != "activities"])
+
+
+def test_callback_patterns_reach_their_rates(results: list[dict]) -> None:
+    """The rates reached; every case below them is one of the xfail's reasons (the table's FAIL lines)."""
+    b, d = _rates([r for r in results if r["category"] != "activities"])
+    assert b >= 0.78, f"level (b) {b:.1%} < 78%"
+    assert d >= 0.77, f"level (d) {d:.1%} < 77%"

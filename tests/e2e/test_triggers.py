@@ -29,6 +29,19 @@ def test_drift_alarm_retrains_and_deploys_through_approval_and_canary():
     assert outcomes(stack, "ApprovalCallbackFunction") == ["approved"]
     assert outcomes(stack, "DeploymentNotifierFunction") == ["Deployed"]
     assert green_shares(stack) == [("blue", 0.0), ("canary", 0.25), ("full", 1.0), ("complete", 1.0)]
+    endpoint = APP.ref("EndpointName")
+    described = stack.client("sagemaker").describe_endpoint(EndpointName=endpoint)
+    assert (described["EndpointStatus"], described["EndpointConfigName"]) == (
+        "InService", f"{retraining.result.output['deployment']['Output']['ModelName']}-cfg")
+    scaling = stack.client("application-autoscaling")
+    [target] = scaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
+    assert (target["ResourceId"], target["MinCapacity"], target["MaxCapacity"]) == (
+        f"endpoint/{endpoint}/variant/AllTraffic", 4, 8)
+    [policy] = scaling.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"]
+    assert policy["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] == 70
+    published = [e.data["reason"] for e in stack.timeline.entries
+                 if e.resource == f"bus/{APP.ref('MlopsBus')}" and e.state == "Model Deployment Result"]
+    assert published == ["mlops.deployment"]  # the endpoint update's result event reached the mlops bus
 
 
 def test_new_training_data_retrains_with_the_transformed_input():

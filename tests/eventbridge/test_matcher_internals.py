@@ -92,7 +92,13 @@ def reference(pattern: str, event: dict) -> bool:
     return False
 
 
+ODD_PATTERNS = ['{"detail.a": ["x"]}', '{"": {"a": ["x"]}}', '{"detail": {"": ["x"]}}', '{"": ["x"]}']
+"""Keys with dots or empty: the paths they make are strings ("detail.a" either way), not trie steps."""
+
+
 def _pattern(rng: random.Random) -> str:
+    if rng.random() < 0.05:
+        return rng.choice(ODD_PATTERNS)
     # a path and its own prefix ("detail" and "detail.a") cannot both be constrained
     paths: list[str] = []
     for path in rng.sample(PATHS, rng.randint(1, 3)):
@@ -123,6 +129,13 @@ def _event(rng: random.Random) -> dict:
     if rng.random() < 0.9:
         detail = {key: _value(rng) for key in rng.sample(["a", "b", "items", "deep"], rng.randint(0, 4))}
         event["detail"] = rng.choice([VALUES[0], detail, detail, detail, [detail]])
+    roll = rng.random()
+    if roll < 0.05:
+        event["detail.a"] = rng.choice(VALUES)
+    elif roll < 0.1:
+        event[""] = {"a": rng.choice(VALUES), "detail": {"a": rng.choice(VALUES)}}
+    elif roll < 0.15 and isinstance(event.get("detail"), dict):
+        event["detail"]["items.a"] = [rng.choice(VALUES)]
     return event
 
 
@@ -221,3 +234,13 @@ def test_decoder_without_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_bit_listing_without_gmpy2(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(masks, "xmpz", None)
     assert list(masks.bit_positions((1 << 5000) | 0b1010)) == [1, 3, 5000]
+
+
+def test_keys_the_trie_cannot_spell_are_matched_by_their_string_paths() -> None:
+    matcher = EventMatcher()
+    matcher.add_rule("nested", '{"a": {"b": ["x"]}}')
+    matcher.add_rule("absent", '{"a": {"b": [{"exists": false}]}}')
+    assert matcher.matching_rules({"a.b": "x"}) == {"nested"}
+    assert matcher.matching_rules({"a": [{"b.c": 1, "b": "x"}]}) == {"nested"}
+    assert matcher.matching_rules({"a": {1: "y", "b": "x"}}) == {"nested"}  # type: ignore[dict-item]
+    assert matcher.matching_rules({1: "y"}) == {"absent"}  # type: ignore[dict-item]

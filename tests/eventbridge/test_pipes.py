@@ -54,7 +54,8 @@ class FakeEnvironment:
 
 @pytest.fixture
 def queue() -> Any:
-    with mock_aws():
+    with mock_aws() as mock:
+        mock.reset()  # fresh backends even when another test left a process-wide moto running
         sqs = boto3.client("sqs", region_name="us-east-1")
         url = sqs.create_queue(QueueName="source")["QueueUrl"]
         yield sqs, url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -204,7 +205,8 @@ def test_pipes_api_states_and_changes() -> None:
 
 @pytest.fixture
 def stream() -> Any:
-    with mock_aws():
+    with mock_aws() as mock:
+        mock.reset()  # fresh backends even when another test left a process-wide moto running
         kinesis = boto3.client("kinesis", region_name="us-east-1")
         kinesis.create_stream(StreamName="events", ShardCount=1)
         yield kinesis, kinesis.describe_stream(StreamName="events")["StreamDescription"]["StreamARN"]

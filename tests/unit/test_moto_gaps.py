@@ -56,8 +56,9 @@ def test_secret_names_outside_the_allowed_characters_are_refused(clients):
 
 
 def test_put_events_fails_a_malformed_detail_as_aws_does(clients):
-    definition = simple_task("arn:aws:states:::events:putEvents", Parameters={"Entries": [
-        {"Detail": {"ok": 1}, "DetailType": "t", "Source": "s"}, {"Detail": '"text"', "DetailType": "t", "Source": "s"}]})
+    entries = [{"Detail": {"ok": 1}, "DetailType": "t", "Source": "s"},
+               {"Detail": '"text"', "DetailType": "t", "Source": "s"}]
+    definition = simple_task("arn:aws:states:::events:putEvents", Parameters={"Entries": entries})
     ex = run(definition, resources=Resources(clients=clients))
     assert ex.error == "EventBridge.FailedEntry"
     assert '{"ErrorCode":"MalformedDetail","ErrorMessage":"Detail is malformed."}' in ex.cause

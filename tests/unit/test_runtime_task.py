@@ -432,3 +432,13 @@ class TestTaskTimeouts:
         assert ex.output == "slow"
         assert "timeoutInSeconds" not in details(event(ex, "TaskScheduled"))
         assert event(ex, "TaskSucceeded")["timestamp"] == at(86400 * 30)
+
+    def test_credentials_role_is_recorded_on_the_scheduled_event(self):
+        role = "arn:aws:iam::111111111111:role/cross"
+        ex = run(simple_task(SNS, Credentials={"RoleArn.$": "$.role"}), {"role": role}, resources={SNS: lambda p: 1})
+        assert details(event(ex, "TaskScheduled"))["taskCredentials"] == {"roleArn": role}
+        jsonata = simple_task(SNS, QueryLanguage="JSONata", Credentials={"RoleArn": "{% $states.input.role %}"})
+        ex = run(jsonata, {"role": role}, resources={SNS: lambda p: 1})
+        assert details(event(ex, "TaskScheduled"))["taskCredentials"] == {"roleArn": role}
+        assert "taskCredentials" not in details(event(run(simple_task(SNS), {}, resources={SNS: lambda p: 1}),
+                                                       "TaskScheduled"))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 
-from .flatten import Leaves, Membership, compatible, flatten_into, merge
+from .flatten import DottedKey, Leaves, Membership, PathTrie, check_keys, compatible, flatten_into, merge
 from .lane import Lane
 from .masks import bit_positions
 from .model import Branch
@@ -33,9 +33,9 @@ Pairs = tuple[tuple[str, PlanNode], ...]
 
 
 class BranchIndex:
-    """Branches indexed together; ``match`` adds the ids of the rules owning those an event satisfies."""
+    """Branches indexed together; ``match`` answers the ids of the rules owning those an event satisfies."""
 
-    __slots__ = ("_branches", "_live", "_plan", "_slots", "lanes")
+    __slots__ = ("_branches", "_live", "_plain", "_plan", "_slots", "lanes")
 
     def __init__(self) -> None:
         self.lanes: dict[str, Lane] = {}
@@ -43,6 +43,7 @@ class BranchIndex:
         self._branches: dict[int, Branch] = {}  # position -> branch
         self._live = 0
         self._plan: PlanNode | None = None
+        self._plain = True  # no field path has an empty key: the trie spells every path
 
     def add(self, rule_id: Hashable, branch: Branch) -> int:
         """Indexes one branch of rule ``rule_id``; the bit position returned is for ``remove``."""
@@ -75,21 +76,26 @@ class BranchIndex:
         for lane in self.lanes.values():
             lane.changed()
         self._plan = build_plan(self.lanes)
+        self._plain = all("" not in path.split(".") for path in self.lanes)
         return self._plan
 
-    def match(self, event: Mapping[str, object], out: set[Hashable]) -> None:
-        """Adds to ``out`` the ids of the rules with a branch that ``event`` satisfies."""
+    def match(self, event: Mapping[str, object]) -> set[Hashable]:
+        """The ids of the rules with a branch that ``event`` satisfies."""
         root = self._plan if self._plan is not None else self._replan()
         arrays = _Arrays()
-        if type(event) is dict:
+        try:
+            if type(event) is not dict or not self._plain or "" in event:
+                raise DottedKey  # paths the trie does not spell: {"": {"a": 1}} has "a" at path "a"
+            check_keys(event)  # type: ignore[arg-type]
             candidates = _walk(root.children, event, self._live, arrays)
-        else:  # not an object: flattened as it is, like an array's contents
-            candidates = arrays.add(root, event, self._live)
+        except DottedKey:  # flattened in full, paths spelled as strings exactly as flatten() does
+            arrays = _Arrays()
+            candidates = arrays.add(root, event, self._live, None)
         if not candidates:
-            return
+            return set()
         if len(arrays.paths) > 1:
             candidates = self._same_elements(candidates, arrays.paths, arrays.leaves)
-        out.update(map(self._slots.owners.__getitem__, bit_positions(candidates)))
+        return set(map(self._slots.owners.__getitem__, bit_positions(candidates)))
 
     def _same_elements(self, candidates: int, paths: list[str], leaves: Leaves) -> int:
         """Drops candidates whose fields are satisfied only by values from different array elements."""
@@ -112,6 +118,7 @@ def _walk(pairs: Pairs, node: Mapping[str, object], candidates: int, arrays: _Ar
         if value is _MISSING:
             candidates &= step.absent_gate
         elif kind is dict:
+            check_keys(value)  # type: ignore[arg-type]
             if step.lane is not None:
                 candidates &= step.lane.absent()  # an object holds no leaf at its own path
             candidates = _walk(step.children, value, candidates, arrays)  # type: ignore[arg-type]
@@ -131,7 +138,7 @@ def _array(step: PlanNode, items: list, candidates: int, arrays: _Arrays) -> int
     for item in items:
         kind = type(item)
         if kind is dict or kind is list:
-            return arrays.add(step, items, candidates)
+            return arrays.add(step, items, candidates, step.trie)
         if lane is not None:
             gate |= lane.gate(item)
     if lane is not None:
@@ -149,10 +156,10 @@ class _Arrays:
         self.paths: list[str] = []  # fields with leaves inside arrays of objects
         self.counter = [0]
 
-    def add(self, step: PlanNode, value: object, candidates: int) -> int:
-        """``candidates`` ANDed with the gates of the lanes at and below ``value`` (an array)."""
+    def add(self, step: PlanNode, value: object, candidates: int, wanted: PathTrie | None) -> int:
+        """``candidates`` ANDed with the gates of the lanes at and below ``value`` (an array, or the event)."""
         leaves = self.leaves
-        flatten_into(leaves, value, step.path, step.trie, self.counter)
+        flatten_into(leaves, value, step.path, wanted, self.counter)
         for path, lane in step.lanes:
             found = leaves.get(path)
             if found is None:

@@ -23,6 +23,25 @@ PathTrie = dict[str, tuple[str, "PathTrie"]]
 _MISSING = object()
 
 
+class DottedKey(Exception):
+    """An object on a ``PathTrie`` walk has a key the trie cannot spell; the caller flattens in full.
+
+    A key with a dot puts its leaves at paths a trie of single keys does not
+    reach ({"a.b": 1} is at "a.b" like {"a": {"b": 1}}), and so may a key
+    that is not a string (an event built in Python).
+    """
+
+
+def check_keys(node: dict) -> None:
+    """Raises DottedKey unless every key of ``node`` is a string without a dot (one join, in C)."""
+    try:
+        dotted = "." in "".join(node)
+    except TypeError:
+        dotted = True
+    if dotted:
+        raise DottedKey
+
+
 def flatten(event: Mapping[str, object]) -> Leaves:
     """Every leaf of ``event``, by path."""
     out: Leaves = {}
@@ -43,6 +62,7 @@ def flatten_into(
             for key, child in value.items():  # type: ignore[attr-defined]
                 flatten_into(out, child, f"{path}.{key}" if path else key, None, arrays, membership)
             return
+        check_keys(value)  # type: ignore[arg-type]
         for key, (child_path, below) in wanted.items():
             child = value.get(key, _MISSING)  # type: ignore[attr-defined]
             if child is _MISSING:

@@ -55,9 +55,7 @@ class EventMatcher:
 
     def matching_rules(self, event: Mapping[str, object]) -> set[Hashable]:
         """Ids of the rules whose pattern matches ``event`` (a parsed JSON object)."""
-        out: set[Hashable] = set()
-        self._index.match(event, out)
-        return out
+        return self._index.match(event)
 
     def matching_rules_json(self, event_json: str) -> set[Hashable]:
         """``matching_rules`` for an event given as JSON text."""

@@ -40,8 +40,12 @@ class RecoverableState(CompiledState):
         self.retriers = retriers
         self.catchers = catchers
 
-    async def recover(self, frame: Frame, raw: Any, attempt: Callable[[], Awaitable[Outcome]]) -> Outcome:
-        """Run ``attempt`` until it succeeds, a retrier gives up, or a catcher takes the error."""
+    async def recover(self, frame: Frame, raw: Any, attempt: Callable[[], Awaitable[Outcome]],
+                      given_up: Callable[[], None] | None = None) -> Outcome:
+        """Run ``attempt`` until it succeeds, a retrier gives up, or a catcher takes the error.
+
+        ``given_up`` is called once an error will not be retried, before a catcher takes it or it is raised
+        (Parallel reports its failure only then)."""
         attempts = [0] * len(self.retriers)
         frame.retry_count = 0
         while True:
@@ -66,6 +70,8 @@ class RecoverableState(CompiledState):
                 retrier = None
             if retrier is not None:
                 continue
+            if given_up is not None:
+                given_up()
             for catcher in self.catchers:
                 if matches(catcher.error_equals, error.error, heartbeat):
                     error_doc = {"Error": error.error, "Cause": error.cause}

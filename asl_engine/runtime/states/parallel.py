@@ -24,9 +24,20 @@ class ParallelState(RecoverableState):
         self.branches = branches  # compiled Branch plans
 
     async def execute(self, frame: Frame, raw: Any) -> Outcome:
-        return await self.recover(frame, raw, lambda: self._attempt(frame, raw))
+        failed: list[int] = []  # the event a branch failure chains to, while ParallelStateFailed is unwritten
 
-    async def _attempt(self, frame: Frame, raw: Any) -> Outcome:
+        def report() -> None:
+            """ParallelStateFailed, once the failure is final: an attempt that is retried has none, and the
+            next ParallelStateStarted chains to the branch's failure (recorded: states_variables/
+            TestStateVariablesTemplate__test_parallel_catch_error_PARALLEL_CATCH_ERROR_OUTPUT_WITH_RETRY)."""
+            if failed:
+                frame.prev = failed.pop()
+                frame.emit("ParallelStateFailed")
+
+        return await self.recover(frame, raw, lambda: self._attempt(frame, raw, failed), report)
+
+    async def _attempt(self, frame: Frame, raw: Any, failed: list[int]) -> Outcome:
+        failed.clear()
         io = self.io
         branch_input = io.task_input(frame, io.effective_input(frame, raw))
         frame.emit("ParallelStateStarted")
@@ -54,7 +65,7 @@ class ParallelState(RecoverableState):
             results = await run_all(len(self.branches), one, len(self.branches))
         except StatesError:
             frame.prev = failed_at[0]
-            frame.emit("ParallelStateFailed")
+            failed.append(failed_at[0])
             raise
         last = len(history)
         frame.prev = last

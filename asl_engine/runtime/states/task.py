@@ -41,13 +41,15 @@ class TaskState(RecoverableState):
             frame.task_token = run.resources.callbacks.issue(run.services, run.execution_arn)
         try:
             payload = io.task_input(frame, effective)
+            credentials = io.task_credentials(frame, effective)
             call = TaskCall(spec, payload, self.name, run.execution_arn, run.state_machine_name, run.region,
                             run.services.uuid4(),
                             timeout=self._seconds(self.timeout, self.timeout_path, "TimeoutSecondsPath", frame,
                                                   effective),
                             heartbeat=self._seconds(self.heartbeat, self.heartbeat_path, "HeartbeatSecondsPath",
                                                     frame, effective),
-                            task_token=frame.task_token, clock=run.clock, services=run.services,
+                            task_token=frame.task_token, credentials=credentials, clock=run.clock,
+                            services=run.services,
                             on_submitted=lambda output: self._submitted(frame, output))
             result = await self._call(frame, call)
         finally:
@@ -64,6 +66,7 @@ class TaskState(RecoverableState):
             details: dict[str, Any] = {"resource": spec.arn, "input": payload}
             if timeout is not None:
                 details["timeoutInSeconds"] = timeout
+            _with_credentials(details, call)
             frame.emit("LambdaFunctionScheduled", details)
             frame.emit("LambdaFunctionStarted")
         elif kind == _ACTIVITY:
@@ -80,6 +83,7 @@ class TaskState(RecoverableState):
                 details["timeoutInSeconds"] = timeout
             if heartbeat is not None:
                 details["heartbeatInSeconds"] = heartbeat
+            _with_credentials(details, call)
             frame.emit("TaskScheduled", details)
             frame.emit("TaskStarted", {"resourceType": spec.service, "resource": spec.resource})
         try:
@@ -137,3 +141,10 @@ class TaskState(RecoverableState):
             raise StateFailure("States.Runtime", f"The {field} parameter references an invalid value: "
                                                  f"{path.text} == {seconds}")
         return seconds
+
+
+def _with_credentials(details: dict[str, Any], call: TaskCall) -> None:
+    """The role a Task's ``Credentials`` names, as AWS records it on the scheduled event (``taskCredentials``;
+    recorded: credentials/TestCredentialsBase__test_cross_account_*)."""
+    if isinstance(call.credentials, dict) and "RoleArn" in call.credentials:
+        details["taskCredentials"] = {"roleArn": call.credentials["RoleArn"]}
