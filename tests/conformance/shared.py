@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 
@@ -19,6 +20,7 @@ def require(path: Path) -> Path:
     return path
 
 
+@cache
 def load_tool(name: str) -> ModuleType:
     """Import a runner from ../shared/conformance/tools, so scores mean the same thing everywhere."""
     path = require(CONFORMANCE / "tools" / f"{name}.py")
