@@ -147,11 +147,21 @@ class LocalFunctions:
 
     @classmethod
     def from_template(cls, path: str | os.PathLike) -> LocalFunctions:
-        from asl_engine.integrations.sam_template import template_functions
+        """The template's Python functions (Globals merged, intrinsics resolved as deployed), by their
+        deployed name and their logical id.  Each is imported with its own Environment set, since
+        libraries such as Powertools read their settings at import."""
+        from asl_engine.sam import load_application
 
         functions = cls()
-        for function in template_functions(Path(path)):
-            functions.add(function)
+        for function in load_application(path).functions.values():
+            if function.runtime and not function.runtime.startswith("python"):
+                continue
+            module, _, attr = function.handler.rpartition(".")
+            with _environment(function.environment):
+                handler = load_handler(f"{function.code_dir / module}.py:{attr}")
+            for name in dict.fromkeys((function.name, function.logical_id)):
+                functions.add(LocalFunction(name, handler, function.code_dir, function.environment,
+                                            function.timeout, function.memory))
         return functions
 
     async def invoke(self, request: LambdaRequest, clock: Any) -> LambdaResponse | None:

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from asl_engine.integrations.sam_template import load_template
 from asl_engine.sam.events import rule_resource, source_rules
 from asl_engine.sam.globals_ import with_globals
 from asl_engine.sam.intrinsics import Resolver
 from asl_engine.sam.model import Archive, Function, Resource, Rule, Schedule, StateMachineSpec
 from asl_engine.sam.names import Naming
+from asl_engine.sam.template import load_template
 
 _FUNCTIONS = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 _SUBSTITUTION = re.compile(r"\$\{([^}]+)\}")

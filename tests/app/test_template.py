@@ -13,8 +13,9 @@ import pytest
 from asl_engine import StateMachine
 from asl_engine.eventbridge.patterns import test_event_pattern as matches_pattern
 from asl_engine.eventbridge.transform import DeliveryContext, TargetInput
-from asl_engine.integrations.sam_template import load_template, template_functions
+from asl_engine.integrations.lambda_providers import LocalFunctions
 from asl_engine.sam import load_application
+from asl_engine.sam.template import load_template
 from tests.app.conftest import ROOT, sample_event
 
 TEMPLATE = ROOT / "template.yaml"
@@ -69,8 +70,8 @@ def test_every_function_has_code_requirements_and_a_sample_event(logical_id):
 
 def test_every_handler_imports_from_the_template(account):
     pytest.importorskip("aws_lambda_powertools", reason="the MLOps functions need aws-lambda-powertools")
-    handlers = {f.name: f for f in template_functions(TEMPLATE)}
-    assert set(handlers) >= set(FUNCTIONS)
+    functions = LocalFunctions.from_template(TEMPLATE)
+    assert all(logical_id in functions for logical_id in FUNCTIONS)
 
 
 def rules() -> list[tuple[str, dict]]:
