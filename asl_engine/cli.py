@@ -18,7 +18,7 @@ from typing import Any
 
 from asl_engine.errors import InvalidDefinition
 from asl_engine.integrations.clients import ClientFactory
-from asl_engine.integrations.lambda_providers import EndpointFunctions
+from asl_engine.integrations.lambda_.providers import EndpointFunctions
 from asl_engine.integrations.registry import Resources
 from asl_engine.runtime.clock import RealClock, VirtualClock
 from asl_engine.runtime.history import dumps

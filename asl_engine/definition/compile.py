@@ -12,8 +12,8 @@ from typing import Any
 
 from asl_engine.definition import model as m
 from asl_engine.integrations.arns import parse_resource
-from asl_engine.integrations.item_reader import ItemReader
-from asl_engine.integrations.result_writer import ResultWriter
+from asl_engine.integrations.map_io.item_reader import ItemReader
+from asl_engine.integrations.map_io.result_writer import ResultWriter
 from asl_engine.query.jsonpath import compile_path, compile_reference_path
 from asl_engine.query.payload import compile_payload
 from asl_engine.runtime.dataflow import JsonPathIO

@@ -28,7 +28,7 @@ from asl_engine.definition.retry_catch import check_catch, check_retry
 from asl_engine.definition.timestamps import is_timestamp
 from asl_engine.definition.values import exclusive, number_or_expression
 from asl_engine.definition.variables import check_assign
-from asl_engine.integrations.supported import recognized
+from asl_engine.integrations.services.supported import recognized
 
 _FLOW_TYPES = frozenset({"Pass", "Task", "Wait", "Parallel", "Map"})
 _ARN = re.compile(r"arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:[0-9]*:.+")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from asl_engine.integrations import moto_gaps
+from asl_engine.integrations.services import moto_gaps
 
 _MOTO_LOCK = threading.Lock()
 _moto_mock: Any = None

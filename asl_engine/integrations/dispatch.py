@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from asl_engine.errors import StatesError
-from asl_engine.integrations.aws_sdk import run_aws_sdk
 from asl_engine.integrations.call import TaskCall
-from asl_engine.integrations.http_task import run_http
-from asl_engine.integrations.lambda_task import run_lambda_invoke
-from asl_engine.integrations.optimized import run_optimized
-from asl_engine.integrations.states_task import run_start_execution
-from asl_engine.integrations.supported import SUPPORTED
+from asl_engine.integrations.lambda_.task import run_lambda_invoke
+from asl_engine.integrations.services.aws_sdk import run_aws_sdk
+from asl_engine.integrations.services.http_task import run_http
+from asl_engine.integrations.services.optimized import run_optimized
+from asl_engine.integrations.services.states_task import run_start_execution
+from asl_engine.integrations.services.supported import SUPPORTED
 
 
 async def run_service(resources: Any, call: TaskCall) -> Any:

@@ -15,16 +15,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from asl_engine.errors import StatesError
-from asl_engine.integrations.activities import Activities
 from asl_engine.integrations.call import TaskCall
-from asl_engine.integrations.callbacks import TaskTokens
+from asl_engine.integrations.callbacks.activities import Activities
+from asl_engine.integrations.callbacks.tokens import TaskTokens
 from asl_engine.integrations.clients import ClientFactory
 from asl_engine.integrations.dispatch import run_service
-from asl_engine.integrations.handlers import lambda_error, load_handler
-from asl_engine.integrations.lambda_providers import EndpointFunctions, LocalFunctions
-from asl_engine.integrations.lambda_task import Lambdas, run_function_arn
+from asl_engine.integrations.lambda_.handlers import lambda_error, load_handler
+from asl_engine.integrations.lambda_.providers import EndpointFunctions, LocalFunctions
+from asl_engine.integrations.lambda_.task import Lambdas, run_function_arn
 from asl_engine.integrations.mocks import Mocks
-from asl_engine.integrations.state_machines import StateMachines
+from asl_engine.integrations.services.state_machines import StateMachines
 
 Target = Callable[..., Any] | str
 

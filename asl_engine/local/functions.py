@@ -20,8 +20,8 @@ import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from asl_engine.integrations.lambda_providers import LocalFunction, LocalFunctions
-from asl_engine.integrations.lambda_providers import _environment as environment
+from asl_engine.integrations.lambda_.providers import LocalFunction, LocalFunctions
+from asl_engine.integrations.lambda_.providers import _environment as environment
 from asl_engine.sam.model import Function
 
 _stacks = itertools.count()

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from asl_engine.eventbridge.delivery import DeliveryFailure, Invocation
-from asl_engine.integrations.lambda_providers import LambdaRequest, LocalFunctions
+from asl_engine.integrations.lambda_.providers import LambdaRequest, LocalFunctions
 
 ResultSink = Callable[[str, Any, bool], None]
 """``on_result(function name, response body, failed)``."""

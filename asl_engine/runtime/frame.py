@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
 
 class Frame:
-    __slots__ = ("assigned", "branch", "entered_id", "entered_time", "history", "map_item", "prev", "retry_count",
-                 "run", "state_name", "task_token", "variables")
+    __slots__ = ("assigned", "branch", "entered_id", "entered_time", "execution", "history", "map_item", "prev",
+                 "retry_count", "run", "state_name", "task_token", "variables")
 
     def __init__(self, run: ExecutionRun, prev: int, variables: Mapping[str, Any],
                  map_item: dict | None = None, history: History | None = None,
@@ -41,6 +41,8 @@ class Frame:
         self.retry_count: int | None = None
         self.task_token: str | None = None
         self.assigned: dict[str, Any] | None = None  # the running state's evaluated Assign, committed on exit
+        # $$.Execution when this frame runs in a child execution (a Distributed Map item), else the run's
+        self.execution: dict[str, Any] | None = None
 
     def child(self, map_item: dict | None = None, history: History | None = None,
               variables: Mapping[str, Any] | None = None, index: int | None = None) -> Frame:
@@ -54,6 +56,7 @@ class Frame:
         child = Frame(self.run, self.prev, self.variables if variables is None else variables, map_item,
                       history or self.history, self.branch if index is None else (*self.branch, index))
         child.state_name, child.entered_id, child.entered_time = self.state_name, self.entered_id, self.entered_time
+        child.execution = self.execution
         return child
 
     def emit(self, event_type: str, details: dict | tuple | None = None) -> int:
@@ -62,7 +65,7 @@ class Frame:
 
     def context(self) -> dict:
         run = self.run
-        return build_context(run.context_execution, run.context_state_machine, self.state_name,
+        return build_context(self.execution or run.context_execution, run.context_state_machine, self.state_name,
                              self.entered_time or run.start_time, self.retry_count, self.map_item,
                              self.task_token)
 

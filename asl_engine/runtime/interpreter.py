@@ -48,7 +48,7 @@ async def run_branch(frame: Frame, plan: Any, data: Any) -> Any:
                 check_size(output, limit, name, frame.run.payload_meter)
             assigned = frame.assigned
             if assigned is not None:
-                commit(frame.variables, assigned)
+                commit(frame.variables, assigned, frame.run.payload_meter)
         except StatesError as failure:
             located = frame.located(failure)
             if isinstance(located, LocatedEvaluationError):

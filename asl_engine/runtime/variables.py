@@ -23,7 +23,7 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from asl_engine.errors import StateFailure
-from asl_engine.runtime.history import dumps
+from asl_engine.runtime.payload_size import PayloadMeter
 
 VARIABLE_LIMIT = 256 * 1024
 ASSIGN_LIMIT = 256 * 1024
@@ -34,11 +34,11 @@ def inner_scope(outer: Mapping[str, Any]) -> MutableMapping[str, Any]:
     return ChainMap({}, outer)
 
 
-def commit(scope: MutableMapping[str, Any], values: dict[str, Any]) -> None:
+def commit(scope: MutableMapping[str, Any], values: dict[str, Any], meter: PayloadMeter) -> None:
     """Store an evaluated Assign in ``scope``; over the quota it fails the state as AWS does."""
     total = 0
     for name, value in values.items():
-        size = _size(value)
+        size = meter.size(value)
         if size > VARIABLE_LIMIT:
             raise StateFailure("States.DataLimitExceeded",
                                f"The variable '{name}' has a size exceeding the maximum number of bytes "
@@ -48,12 +48,6 @@ def commit(scope: MutableMapping[str, Any], values: dict[str, Any]) -> None:
         raise StateFailure("States.DataLimitExceeded", "The Assign field has a combined size exceeding the "
                                                        "maximum number of bytes service limit.")
     scope.update(values)
-
-
-def _size(value: Any) -> int:
-    """UTF-8 bytes of the JSON text, encoding only when the text could be over the limit."""
-    text = dumps(value)
-    return len(text) if len(text) <= VARIABLE_LIMIT // 4 else len(text.encode())
 
 
 def merged(first: dict[str, Any] | None, second: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from asl_engine.integrations.activities import Activities
+from asl_engine.integrations.callbacks.activities import Activities
 from asl_engine.server.context import Caller
 
 

@@ -22,7 +22,7 @@ from asl_engine.eventbridge.delivery import DeliveryFailure, Invocation
 from asl_engine.eventbridge.invokers import client_failure
 from asl_engine.eventbridge.pipes.environment import PipeFailure
 from asl_engine.eventbridge.service import EventBridge
-from asl_engine.integrations.lambda_providers import LambdaRequest, function_name
+from asl_engine.integrations.lambda_.providers import LambdaRequest, function_name
 from asl_engine.server.context import Caller
 from asl_engine.server.errors import ApiError
 from asl_engine.server.nested import ServiceSfnClient

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from asl_engine.errors import StatesError
-from asl_engine.integrations.lambda_providers import LambdaRequest, LambdaResponse, LocalFunctions
+from asl_engine.integrations.lambda_.providers import LambdaRequest, LambdaResponse, LocalFunctions
 from asl_engine.runtime.clock import Clock
 from asl_engine.server.context import Caller
 

@@ -15,7 +15,7 @@ from typing import Any
 from botocore import xform_name
 from botocore.exceptions import ClientError
 
-from asl_engine.integrations.state_machines import LocalSfnClient, StateMachines
+from asl_engine.integrations.services.state_machines import LocalSfnClient, StateMachines
 from asl_engine.runtime.history import dumps
 from asl_engine.server.context import Caller
 from asl_engine.server.errors import ApiError, http_status

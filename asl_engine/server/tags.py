@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from asl_engine.integrations.activities import Activities
+from asl_engine.integrations.callbacks.activities import Activities
 from asl_engine.server.arns import is_activity, parse_machine
 from asl_engine.server.context import Caller
 from asl_engine.server.errors import ApiError, resource_not_found

@@ -13,7 +13,7 @@ import pytest
 from asl_engine import StateMachine
 from asl_engine.eventbridge.patterns import test_event_pattern as matches_pattern
 from asl_engine.eventbridge.transform import DeliveryContext, TargetInput
-from asl_engine.integrations.lambda_providers import LocalFunctions
+from asl_engine.integrations.lambda_.providers import LocalFunctions
 from asl_engine.sam import load_application
 from asl_engine.sam.template import load_template
 from tests.app.conftest import ROOT, sample_event

@@ -16,8 +16,8 @@ from botocore.exceptions import ClientError, ParamValidationError
 from moto.moto_api._internal.models import moto_api_backend
 
 from asl_engine import Resources, StateMachine
-from asl_engine.integrations.handlers import load_handler
-from asl_engine.integrations.lambda_providers import LocalFunction
+from asl_engine.integrations.lambda_.handlers import load_handler
+from asl_engine.integrations.lambda_.providers import LocalFunction
 
 LAMBDAS = Path(__file__).resolve().parent / "lambdas"
 

@@ -104,7 +104,7 @@ def service_results() -> list[dict]:
 
 
 def test_service_categories_reach_their_rates(service_results: list[dict]) -> None:
-    """The rates reached against moto (with moto's gaps closed by ``integrations.moto_gaps``); what keeps
+    """The rates reached against moto (with moto's gaps closed by ``integrations.services.moto_gaps``); what keeps
     them below the issue's bar (95% / 90%) is listed in the table's FAIL lines, every one a recording no
     engine can match as recorded: x-amzn-RequestId values recorded before the runner's header rule existed,
     cross-account placeholders for accounts the case's own input and definition do not use, request ids

@@ -11,8 +11,8 @@ from callback_helpers import run_beside
 from runtime_helpers import ACCOUNT, REGION, START, details, event, machine, run, seconds_after_start, types
 
 from asl_engine import Resources, Services, VirtualClock
-from asl_engine.integrations.activity_worker import ActivityWorker
 from asl_engine.integrations.api_errors import ApiError
+from asl_engine.integrations.callbacks.activity_worker import ActivityWorker
 from asl_engine.integrations.mocks import Mocks
 
 

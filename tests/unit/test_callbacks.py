@@ -13,7 +13,7 @@ from runtime_helpers import details, event, run, seconds_after_start, types
 
 from asl_engine import Resources
 from asl_engine.integrations.api_errors import ApiError
-from asl_engine.integrations.callbacks import INVALID_TOKEN, TASK_TIMED_OUT
+from asl_engine.integrations.callbacks.tokens import INVALID_TOKEN, TASK_TIMED_OUT
 
 
 def resources_with(inbox: TokenInbox) -> Resources:

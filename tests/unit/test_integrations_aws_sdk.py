@@ -12,7 +12,7 @@ from runtime_helpers import ACCOUNT, run, simple_task
 from asl_engine import Resources
 from asl_engine.integrations.clients import ClientFactory
 from asl_engine.integrations.errors import ServiceFailure, optimized_error, sdk_error, sdk_v2_prefix
-from asl_engine.integrations.service_model import client_name, operation
+from asl_engine.integrations.services.model import client_name, operation
 
 
 @pytest.fixture

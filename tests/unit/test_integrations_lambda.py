@@ -12,7 +12,7 @@ from runtime_helpers import ACCOUNT, REGION, event, fn_arn, run, simple_task
 
 from asl_engine import Resources
 from asl_engine.integrations.clients import ClientFactory
-from asl_engine.integrations.lambda_providers import EndpointFunctions, LambdaRequest, LocalFunctions
+from asl_engine.integrations.lambda_.providers import EndpointFunctions, LambdaRequest, LocalFunctions
 
 INVOKE = "arn:aws:states:::lambda:invoke"
 
@@ -86,7 +86,7 @@ class TestLambdaErrors:
     def test_error_without_type_is_lambda_unknown(self):
         class Endpoint:
             async def invoke(self, request, clock):
-                from asl_engine.integrations.lambda_providers import LambdaResponse
+                from asl_engine.integrations.lambda_.providers import LambdaResponse
                 return LambdaResponse(b"not json", request.request_id, function_error="Unhandled")
         res = resources()
         res.lambdas.providers.insert(0, Endpoint())

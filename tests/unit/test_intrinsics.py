@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path as FsPath
 from typing import Any
 
 import pytest
@@ -15,8 +14,9 @@ from asl_engine.query.intrinsics_functions import java_next_int
 from asl_engine.query.jsonpath import compile_path, compile_reference_path
 from asl_engine.query.payload import compile_payload
 from asl_engine.query.scope import Scope
+from tests.conformance.shared import CONFORMANCE
 
-CASES = FsPath(__file__).resolve().parents[3] / "shared" / "conformance" / "sfn" / "intrinsic_functions"
+CASES = CONFORMANCE / "sfn" / "intrinsic_functions"
 
 
 class FixedServices:

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from asl_engine import Resources, StatesError
-from asl_engine.integrations import item_formats as formats
+from asl_engine.integrations.map_io import item_formats as formats
 from tests.unit.runtime_helpers import run, types
 
 BUCKET = "items-bucket"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path as FsPath
 from typing import Any
 
 import pytest
@@ -19,8 +18,9 @@ from asl_engine.query.jsonpath import (
 )
 from asl_engine.query.jsontext import java_double, to_json_text
 from asl_engine.query.scope import Scope
+from tests.conformance.shared import CONFORMANCE
 
-CORPUS = FsPath(__file__).resolve().parents[3] / "shared" / "conformance" / "sfn"
+CORPUS = CONFORMANCE / "sfn"
 
 DOC = {
     "a": {"b": [1, 2, {"x": 5}], "n": None},

@@ -19,8 +19,9 @@ from asl_engine.definition.model import (
     TaskState,
     WaitState,
 )
+from tests.conformance.shared import CONFORMANCE
 
-CORPUS = "/work/shared/conformance/sfn"
+CORPUS = str(CONFORMANCE / "sfn")
 
 
 def model(states: dict, **top) -> StateMachineModel:

@@ -1,4 +1,4 @@
-"""The moto backend answers as AWS where moto alone does not (``asl_engine.integrations.moto_gaps``), and
+"""The moto backend answers as AWS where moto alone does not (``asl_engine.integrations.services.moto_gaps``), and
 ``events:putEvents`` goes to the in-process EventBridge, which validates each entry as AWS does."""
 
 from __future__ import annotations

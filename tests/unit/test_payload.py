@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path as FsPath
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from asl_engine.errors import IntrinsicSyntaxError, PathSyntaxError, StateFailur
 from asl_engine.query.jsonpath import compile_path, compile_reference_path
 from asl_engine.query.payload import Payload, compile_payload
 from asl_engine.query.scope import Scope
+from tests.conformance.shared import CONFORMANCE
 
 INPUT = {"a": {"b": [1, 2]}, "x": "hi", "flagged": False}
 
@@ -136,7 +136,7 @@ def test_hot_path_is_fast() -> None:
 
 # --- AWS-recorded single Pass states of the other categories ---------------------------------------
 
-CORPUS = FsPath(__file__).resolve().parents[3] / "shared" / "conformance" / "sfn"
+CORPUS = CONFORMANCE / "sfn"
 
 
 def _single_pass_cases() -> list:

@@ -402,6 +402,20 @@ class TestDistributedMap:
         assert ex.output == [{"i": 0, "v": "a"}, {"i": 1, "v": "b"}]
 
 
+class TestDistributedChildContext:
+    def test_each_item_runs_as_its_own_execution_in_the_context_object(self):
+        definition = {"StartAt": "M", "States": {"M": {"Type": "Map", "End": True, "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "P",
+            "States": {"P": {"Type": "Pass", "End": True, "Parameters": {
+                "input.$": "$$.Execution.Input", "id.$": "$$.Execution.Id", "name.$": "$$.Execution.Name"}}}}}}}
+        ex = run(definition, [{"a": 1}, {"a": 2}])
+        assert ex.status == "SUCCEEDED"
+        assert [item["input"] for item in ex.output] == [{"a": 1}, {"a": 2}]
+        assert len({item["id"] for item in ex.output}) == 2
+        for item in ex.output:
+            assert ":execution:m/" in item["id"] and item["id"].endswith(":" + item["name"])
+
+
 class TestConcurrentFailures:
     @staticmethod
     async def work(item):

@@ -16,8 +16,9 @@ import pytest
 from asl_engine.definition.load import load_definition
 from asl_engine.definition.validate import ensure_valid, validate
 from asl_engine.errors import InvalidDefinition
+from tests.conformance.shared import CONFORMANCE
 
-CORPUS = "/work/shared/conformance/sfn"
+CORPUS = str(CONFORMANCE / "sfn")
 LAMBDA = "arn:aws:states:::lambda:invoke"
 SCHEMA = "SCHEMA_VALIDATION_FAILED"
 MISSING = "MISSING_TRANSITION_TARGET"

@@ -49,10 +49,21 @@ def _string_matcher(pattern: str) -> Callable[[str], bool]:
 
 _ORDER = {"Equals": lambda a, b: a == b, "LessThan": lambda a, b: a < b, "GreaterThan": lambda a, b: a > b,
           "LessThanEquals": lambda a, b: a <= b, "GreaterThanEquals": lambda a, b: a >= b}
-_KINDS = {"String": (lambda v: isinstance(v, str), lambda v: v),
-          "Numeric": (_is_number, lambda v: v),
-          "Boolean": (lambda v: isinstance(v, bool), lambda v: v),
-          "Timestamp": (lambda v: parse_timestamp(v) is not None, parse_timestamp)}
+def _string(v: Any) -> Any:
+    return v if isinstance(v, str) else None
+
+
+def _number(v: Any) -> Any:
+    return v if _is_number(v) else None
+
+
+def _boolean(v: Any) -> Any:
+    return v if isinstance(v, bool) else None
+
+
+# Per kind of comparison: the comparable form of a value, or None when the value is not of that kind
+# (the comparison is then false). Each value is converted once per evaluation (a timestamp parsed once).
+_KINDS = {"String": _string, "Numeric": _number, "Boolean": _boolean, "Timestamp": parse_timestamp}
 
 
 def _comparison(operator: str, operand: Any) -> Callable[[Any, Scope], bool]:
@@ -63,7 +74,7 @@ def _comparison(operator: str, operand: Any) -> Callable[[Any, Scope], bool]:
         match = _string_matcher(operand)
         return lambda v, scope: isinstance(v, str) and match(v) is not None
     kind = next(k for k in _KINDS if op.startswith(k))
-    accepts, convert = _KINDS[kind]
+    convert = _KINDS[kind]
     compare = _ORDER[op[len(kind):]]
     if is_path:
         path = compile_path(operand)
@@ -73,10 +84,15 @@ def _comparison(operator: str, operand: Any) -> Callable[[Any, Scope], bool]:
                 other = path.find(scope)
             except PathNotFound as e:
                 raise StateFailure("States.Runtime", e.aws_cause) from None
-            return accepts(v) and accepts(other) and compare(convert(v), convert(other))
+            left, right = convert(v), convert(other)
+            return left is not None and right is not None and compare(left, right)
         return by_path
     right = convert(operand)
-    return lambda v, scope: accepts(v) and compare(convert(v), right)
+
+    def by_value(v: Any, scope: Scope) -> bool:
+        left = convert(v)
+        return left is not None and compare(left, right)
+    return by_value
 
 
 def _is_check(operator: str, expected: bool) -> Callable[[Any, Scope], bool]:

@@ -7,16 +7,18 @@ chain, and the Map's own Succeeded/Exited events follow the latest event.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, NoReturn
 
 from asl_engine.errors import StateFailure, StatesError
-from asl_engine.integrations.result_writer import ChildExecution
+from asl_engine.integrations.map_io.result_writer import ChildExecution
 from asl_engine.query.jsonpath import PathNotFound, reference_conflict
 from asl_engine.query.scope import Scope
 from asl_engine.runtime.concurrency import run_all
+from asl_engine.runtime.context import iso_time
 from asl_engine.runtime.frame import Frame
-from asl_engine.runtime.history import History, dumps
+from asl_engine.runtime.history import History
 from asl_engine.runtime.interpreter import run_branch
 from asl_engine.runtime.states.base import Outcome, RecoverableState
 from asl_engine.runtime.variables import inner_scope
@@ -25,16 +27,22 @@ INLINE_CONCURRENCY = 40  # AWS runs at most 40 inline iterations at once
 DISTRIBUTED_CONCURRENCY = 10_000
 
 
+@dataclass(slots=True, kw_only=True)
 class MapSettings:
-    """The compiled Map fields besides the data flow (JSONPath mode)."""
+    """The compiled Map fields besides the data flow (a misspelt field is a TypeError, not a silent None)."""
 
-    __slots__ = ("batcher", "distributed", "item_selector", "items_path", "max_concurrency",
-                 "max_concurrency_path", "reader", "tolerated_count", "tolerated_count_path", "tolerated_percentage",
-                 "tolerated_percentage_path", "writer")
-
-    def __init__(self, **fields: Any) -> None:
-        for key in self.__slots__:
-            setattr(self, key, fields.get(key))
+    items_path: Any = None
+    item_selector: Any = None
+    max_concurrency: Any = None
+    max_concurrency_path: Any = None
+    tolerated_count: Any = None
+    tolerated_count_path: Any = None
+    tolerated_percentage: Any = None
+    tolerated_percentage_path: Any = None
+    distributed: bool = False
+    batcher: Any = None
+    reader: Any = None
+    writer: Any = None
 
 
 class MapState(RecoverableState):
@@ -122,8 +130,8 @@ class MapState(RecoverableState):
         name = self.name
 
         async def one(i: int) -> Any:
-            child = Frame(frame.run, cursor[0], inner_scope(frame.variables), {"Index": i, "Value": inputs[i]},
-                          frame.history, (*frame.branch, i))
+            child = frame.child({"Index": i, "Value": inputs[i]}, variables=inner_scope(frame.variables), index=i)
+            child.prev = cursor[0]  # an iteration starts after the previous iteration's last event (recorded)
             child.emit("MapIterationStarted", {"name": name, "index": i})
             try:
                 result = await run_branch(child, self.processor, inputs[i])
@@ -156,6 +164,7 @@ class MapState(RecoverableState):
                 inputs = self._inputs(frame, effective, await self.settings.reader.read(frame, effective))
             except StatesError as e:
                 _run_failed(frame, e)
+        child_prefix = map_run_arn.replace(":mapRun:", ":execution:").rsplit(":", 1)[0]
         children: list[History] = []
         failures: list[int] = []
         writer = self.settings.writer
@@ -165,6 +174,9 @@ class MapState(RecoverableState):
             history = History(limit=run.history.limit)
             children.append(history)
             child = Frame(run, 0, {}, {"Index": i, "Value": inputs[i]}, history)  # no outer variables
+            name = run.services.uuid4()  # a child execution of its own: $$.Execution is the item's
+            child.execution = {**run.context_execution, "Id": f"{child_prefix}:{name}", "Name": name,
+                               "Input": inputs[i], "StartTime": iso_time(run.clock.now())}
             start = run.clock.now() if writer is not None else None
             try:
                 result = await run_branch(child, self.processor, inputs[i])
@@ -256,8 +268,9 @@ def batch_items(max_items: int | None, max_items_path: Any, max_bytes: int | Non
         max_items_ = read_count(max_items_path, "MaxItemsPerBatchPath", scope) if max_items_path else max_items
         max_bytes_ = read_count(max_bytes_path, "MaxInputBytesPerBatchPath", scope) if max_bytes_path else max_bytes
         batches, current, size = [], [], 0
+        meter = frame.run.payload_meter
         for item in items:
-            item_size = len(dumps(item).encode()) if max_bytes_ else 0
+            item_size = meter.size(item) if max_bytes_ else 0
             if current and ((max_items_ and len(current) >= max_items_)
                             or (max_bytes_ and size + item_size > max_bytes_)):
                 batches.append(current)

@@ -1,7 +1,7 @@
 """``arn:aws:states:::aws-sdk:<service>:<action>``: any API call boto3 knows.
 
 The service and action are resolved through botocore's models
-(``service_model``), the PascalCase parameters mapped onto the operation's
+(``services.model``), the PascalCase parameters mapped onto the operation's
 input shape, and the response returned PascalCase without HTTP metadata, as
 the SDK v2 behind AWS's aws-sdk integrations returns it.  Errors carry the
 SDK v2 names (``S3.NoSuchBucketException``, ``DynamoDb.DynamoDbException``).
@@ -14,9 +14,8 @@ from typing import Any
 from asl_engine.errors import StatesError
 from asl_engine.integrations.call import TaskCall
 from asl_engine.integrations.errors import sdk_client_exception, sdk_error
-from asl_engine.integrations.optimized import requested_only
-from asl_engine.integrations.service_call import ServiceCallError, call_operation
-from asl_engine.integrations.service_model import (
+from asl_engine.integrations.services.call import ServiceCallError, call_operation
+from asl_engine.integrations.services.model import (
     client_name,
     from_boto,
     is_modeled_error,
@@ -24,6 +23,7 @@ from asl_engine.integrations.service_model import (
     sdk_prefix,
     to_boto_params,
 )
+from asl_engine.integrations.services.optimized import requested_only
 
 
 async def run_aws_sdk(call: TaskCall, client_for: Any) -> Any:

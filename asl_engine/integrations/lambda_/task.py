@@ -1,6 +1,6 @@
 """Lambda Tasks: a function ARN as the Resource, or ``arn:aws:states:::lambda:invoke``.
 
-Both ask the run's providers (``lambda_providers``) and differ only in what
+Both ask the run's providers (``lambda_.providers``) and differ only in what
 the task sees: the function ARN gives the function's result; ``lambda:invoke``
 gives Invoke's response (``Payload``, ``StatusCode``, ``ExecutedVersion``,
 ``SdkHttpMetadata``...).  A function error is the function's ``errorType``
@@ -17,15 +17,15 @@ from typing import Any
 from asl_engine.errors import StatesError
 from asl_engine.integrations.call import TaskCall
 from asl_engine.integrations.errors import optimized_error
-from asl_engine.integrations.http_metadata import sdk_metadata
-from asl_engine.integrations.lambda_providers import (
+from asl_engine.integrations.lambda_.providers import (
     LambdaProvider,
     LambdaRequest,
     LambdaResponse,
     LambdaServiceError,
     not_found,
 )
-from asl_engine.integrations.service_model import is_modeled_error
+from asl_engine.integrations.services.http_metadata import sdk_metadata
+from asl_engine.integrations.services.model import is_modeled_error
 
 
 class Lambdas:

@@ -19,11 +19,11 @@ from botocore.model import OperationModel
 from asl_engine.errors import StatesError
 from asl_engine.integrations.call import TaskCall
 from asl_engine.integrations.errors import V1_CLIENTS, optimized_error, sdk_client_exception
-from asl_engine.integrations.http_metadata import json_body, query_xml_body, sdk_metadata
-from asl_engine.integrations.service_call import ServiceCallError, call_operation
-from asl_engine.integrations.service_model import from_boto, is_modeled_error, operation, service_model, to_boto_params
-from asl_engine.integrations.supported import SUPPORTED
-from asl_engine.integrations.sync import SYNC_JOBS, wait_for_job
+from asl_engine.integrations.services.call import ServiceCallError, call_operation
+from asl_engine.integrations.services.http_metadata import json_body, query_xml_body, sdk_metadata
+from asl_engine.integrations.services.model import from_boto, is_modeled_error, operation, service_model, to_boto_params
+from asl_engine.integrations.services.supported import SUPPORTED
+from asl_engine.integrations.services.sync import SYNC_JOBS, wait_for_job
 
 _NO_METADATA = frozenset({"events"})
 _SYNC = "sync"

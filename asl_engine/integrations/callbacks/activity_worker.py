@@ -14,9 +14,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from asl_engine.integrations.activities import POLL_SECONDS, Activities
 from asl_engine.integrations.api_errors import ApiError
-from asl_engine.integrations.handlers import takes_context
+from asl_engine.integrations.callbacks.activities import POLL_SECONDS, Activities
+from asl_engine.integrations.lambda_.handlers import takes_context
 
 log = logging.getLogger(__name__)
 

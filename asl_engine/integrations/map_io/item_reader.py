@@ -16,8 +16,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from asl_engine.definition import model as m
-from asl_engine.integrations import item_formats as formats
 from asl_engine.integrations.errors import ServiceFailure, sdk_error
+from asl_engine.integrations.map_io import item_formats as formats
 from asl_engine.query.jsonpath import compile_path
 from asl_engine.query.payload import compile_payload
 from asl_engine.runtime.dataflow_jsonata import ScopeTemplate, field_or_value

@@ -15,7 +15,7 @@ from botocore.model import OperationModel
 
 from asl_engine.eventbridge.errors import EventBridgeError
 from asl_engine.integrations.errors import ServiceFailure
-from asl_engine.integrations.state_machines import LocalSfnClient
+from asl_engine.integrations.services.state_machines import LocalSfnClient
 
 
 class ServiceCallError(Exception):

@@ -23,7 +23,7 @@ from asl_engine.definition.names import valid_resource_name
 from asl_engine.errors import StateFailure
 from asl_engine.integrations.api_errors import ApiError
 from asl_engine.integrations.call import TaskCall
-from asl_engine.integrations.callbacks import TaskTokens
+from asl_engine.integrations.callbacks.tokens import TaskTokens
 from asl_engine.runtime.history import dumps
 
 POLL_SECONDS = 60  # GetActivityTask's long poll

@@ -15,10 +15,10 @@ from typing import Any
 
 from asl_engine.errors import StatesError
 from asl_engine.integrations.call import TaskCall
-from asl_engine.integrations.optimized import named_error, render, with_metadata
-from asl_engine.integrations.service_call import ServiceCallError, call_operation
-from asl_engine.integrations.service_model import operation, service_model, to_boto_params
-from asl_engine.integrations.state_machines import LocalSfnClient
+from asl_engine.integrations.services.call import ServiceCallError, call_operation
+from asl_engine.integrations.services.model import operation, service_model, to_boto_params
+from asl_engine.integrations.services.optimized import named_error, render, with_metadata
+from asl_engine.integrations.services.state_machines import LocalSfnClient
 
 _CLIENT = "stepfunctions"
 

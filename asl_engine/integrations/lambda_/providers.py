@@ -2,7 +2,7 @@
 
 A provider answers an Invoke exactly as the Lambda service would (the
 response body, FunctionError, ExecutedVersion, the log tail) and knows
-nothing of Step Functions; ``lambda_task`` turns that into the task's result
+nothing of Step Functions; ``lambda_.task`` turns that into the task's result
 or AWS's error.  Providers are asked in order and the first that has the
 function answers:
 
@@ -30,9 +30,9 @@ from typing import Any, Protocol
 
 from asl_engine.errors import StatesError
 from asl_engine.integrations.errors import ServiceFailure, sdk_client_exception
-from asl_engine.integrations.handlers import LambdaContext, error_body, load_handler, takes_context
-from asl_engine.integrations.service_call import ServiceCallError, call_operation
-from asl_engine.integrations.service_model import operation
+from asl_engine.integrations.lambda_.handlers import LambdaContext, error_body, load_handler, takes_context
+from asl_engine.integrations.services.call import ServiceCallError, call_operation
+from asl_engine.integrations.services.model import operation
 
 
 @dataclass(slots=True)

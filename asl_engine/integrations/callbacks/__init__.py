@@ -1,0 +1,1 @@
+"""Callbacks: task tokens (``.waitForTaskToken``), activities, and Python activity workers."""

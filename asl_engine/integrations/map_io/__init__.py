@@ -1,0 +1,1 @@
+"""A Distributed Map's I/O: ItemReader (and its item formats) and ResultWriter."""

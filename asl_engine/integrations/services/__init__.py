@@ -1,0 +1,1 @@
+"""Service integrations: optimized and aws-sdk calls, .sync polling, the HTTP Task, nested executions."""
