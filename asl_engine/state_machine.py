@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -122,7 +123,6 @@ class StateMachine:
 
 def parse_input(text: str) -> Any:
     """JSON input text; InvalidExecutionInput says where it is broken."""
-    import json
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:

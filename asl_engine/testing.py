@@ -90,7 +90,7 @@ class WorkflowRunner:
             mocks = Mocks(config, test_case, overrides)
             mocks.check(name)
         machine = StateMachine(definition, name=name, type=type)
-        resources = Resources(handlers, clients=self.clients, mocks=mocks)
+        resources = Resources(handlers, clients=self.clients, mocks=mocks, now=self.clock.now)
         return Execution(machine.run(input, clock=self.clock, resources=resources, services=Services(seed),
                                      **run_options))
 

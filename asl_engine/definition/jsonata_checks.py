@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import jlens
+
 from asl_engine.definition.expressions import JSONATA, syntax_error
 from asl_engine.definition.report import INVALID_JSONATA, UNSUPPORTED_JSONATA, Report, at, item
 
@@ -64,6 +66,4 @@ def _reads(source: str) -> dict:
 
     Only called on an expression that compiled, so the engine parses it too.
     """
-    import jlens
-
     return jlens.Expression(source).reads()

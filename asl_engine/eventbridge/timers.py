@@ -12,28 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import heapq
-import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from asl_engine.due_queue import DueQueue, Entry
 from asl_engine.runtime.clock import Clock, RealClock
 
 _EPSILON = 1e-6  # float time: a timer due within this is due now
 
 
-@dataclass(order=True)
-class Timer:
-    """A pending callback; ``cancel`` keeps it from running."""
-
-    due: float
-    seq: int
-    callback: Callable[[], None] = field(compare=False)
-    cancelled: bool = field(default=False, compare=False)
-
-    def cancel(self) -> None:
-        self.cancelled = True
+Timer = Entry[float]  # a pending callback at epoch seconds; ``cancel`` keeps it from running
 
 
 class Timers:
@@ -41,8 +29,7 @@ class Timers:
 
     def __init__(self, clock: Clock | None = None) -> None:
         self.clock = clock or RealClock()
-        self._heap: list[Timer] = []
-        self._seq = itertools.count()
+        self._queue: DueQueue[float] = DueQueue()
         self._wake: asyncio.Event | None = None
 
     def now(self) -> datetime:
@@ -50,9 +37,8 @@ class Timers:
 
     def call_at(self, when: datetime, callback: Callable[[], None]) -> Timer:
         """Runs ``callback`` once the clock reaches ``when`` (at once if it already has)."""
-        timer = Timer(when.timestamp(), next(self._seq), callback)
-        heapq.heappush(self._heap, timer)
-        if self._wake is not None and self._heap[0] is timer:
+        timer = self._queue.push(when.timestamp(), callback)
+        if self._wake is not None and self._queue.head() is timer:
             self._wake.set()
         return timer
 
@@ -61,15 +47,13 @@ class Timers:
 
     def next_due(self) -> float | None:
         """Epoch seconds of the earliest pending callback, or None."""
-        while self._heap and self._heap[0].cancelled:
-            heapq.heappop(self._heap)
-        return self._heap[0].due if self._heap else None
+        return self._queue.next_due()
 
     def run_due(self) -> int:
         """Runs every callback due by now (including ones they schedule for now); returns how many ran."""
         ran = 0
-        while (due := self.next_due()) is not None and due <= self.clock.time() + _EPSILON:
-            heapq.heappop(self._heap).callback()
+        while (timer := self._queue.pop_due(self.clock.time() + _EPSILON)) is not None:
+            timer.action()
             ran += 1
         return ran
 

@@ -12,6 +12,7 @@ import inspect
 import json
 import os
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from asl_engine.errors import StatesError
@@ -40,11 +41,13 @@ class Resources:
     def __init__(self, targets: Mapping[str, Target] | None = None, callbacks: TaskTokens | None = None, *,
                  clients: ClientFactory | None = None, mocks: Mocks | None = None,
                  activities: Activities | None = None, functions: LocalFunctions | None = None,
-                 state_machines: StateMachines | None = None) -> None:
+                 state_machines: StateMachines | None = None, now: Callable[[], datetime] | None = None) -> None:
+        """``now``: the clock the executions using these resources run on (``Clock.now``), which dates what
+        the resources create (an activity's creationDate); the wall clock when not given."""
         self._by_arn: dict[str, Callable[..., Any]] = {}
         self.functions = functions or LocalFunctions()
         # SendTaskSuccess/Failure/Heartbeat and the activity API, for tests, workers and the HTTP service
-        self.activities = activities or Activities(callbacks)
+        self.activities = activities or Activities(callbacks, now=now)
         self.callbacks = self.activities.callbacks
         self.clients = clients or ClientFactory()  # every AWS call of the run (Distributed Map's S3 I/O too)
         self.mocks = mocks  # answered before any resource is called (unit tests)

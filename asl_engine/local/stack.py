@@ -91,7 +91,7 @@ class LocalStack:
         self.world.create_production()
         hooks.install()  # before the functions create their clients
         functions = local_functions(list(self.app.functions.values()), self.function_output, self.region)
-        resources = Resources(clients=self.clients, functions=functions)
+        resources = Resources(clients=self.clients, functions=functions, now=self.clock.now)
         self.stepfunctions = LocalStepFunctions(resources, self.clock, Services(seed=self.seed), self._history)
         for spec in self.app.state_machines.values():
             self.stepfunctions.add(StateMachine(spec.definition, spec.name, spec.type, region=self.region,

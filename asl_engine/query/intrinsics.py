@@ -16,9 +16,7 @@ miss here, and the cause names the state input even for ``$$`` paths (with
 
 from __future__ import annotations
 
-import random
 import re
-import uuid
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -33,6 +31,7 @@ from asl_engine.query.intrinsics_functions import (
 from asl_engine.query.jsonpath import Path, PathNotFound, compile_path
 from asl_engine.query.jsontext import to_json_text
 from asl_engine.query.scope import Scope
+from asl_engine.runtime.services import Services
 
 Evaluator = Callable[[Scope, RandomSource], Any]
 
@@ -43,20 +42,7 @@ _KEYWORDS = {"true": True, "false": False, "null": None}
 _ESCAPABLE = "'{}\\"
 
 
-class DefaultServices:
-    """Unseeded randomness, for callers that do not inject ``asl_engine.runtime.services.Services``."""
-
-    def __init__(self) -> None:
-        self._random = random.Random()
-
-    def random(self) -> float:
-        return self._random.random()
-
-    def uuid4(self) -> str:
-        return str(uuid.uuid4())
-
-
-_DEFAULT_SERVICES = DefaultServices()
+_DEFAULT_SERVICES = Services()  # unseeded: for callers that inject no Services of their own
 
 
 class Intrinsic:

@@ -119,11 +119,6 @@ class Expression:
             return frozenset()
         return frozenset(read) if isinstance(read, dict) else None
 
-    @property
-    def variables(self) -> frozenset[str]:
-        """The variables (other than ``$states``) the expression reads; for definition validation."""
-        return frozenset(self._reads or ()) - {"states", *SFN_FUNCTIONS}
-
     def evaluate(self, bindings: dict[str, Any], services: ServicesLike | None = None, *,
                  input: Any = UNDEFINED) -> Any:
         """The JSON value of the expression, or ``UNDEFINED``; raises ``JsonataEvalError``.

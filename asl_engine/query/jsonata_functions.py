@@ -13,11 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import random
-import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, Protocol
+
+from asl_engine.runtime.services import Services
 
 _MASK48 = (1 << 48) - 1
 _MULTIPLIER = 0x5DEECE66D
@@ -48,17 +48,7 @@ class ServicesLike(Protocol):
     def uuid4(self) -> str: ...
 
 
-class _DefaultServices:
-    """Used only when the caller injects nothing (unit use, the JSONata suite)."""
-
-    def random(self) -> float:
-        return random.random()
-
-    def uuid4(self) -> str:
-        return str(uuid.uuid4())
-
-
-DEFAULT_SERVICES: ServicesLike = _DefaultServices()
+DEFAULT_SERVICES: ServicesLike = Services()  # unseeded: used only when the caller injects nothing
 current_services: ContextVar[ServicesLike] = ContextVar("jsonata_services", default=DEFAULT_SERVICES)
 
 

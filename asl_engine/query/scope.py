@@ -29,7 +29,3 @@ class Scope:
         if self._context is None:
             self._context = self._make_context() if self._make_context else {}
         return self._context
-
-    def with_input(self, input: Any) -> Scope:
-        """The same context and variables over another ``$`` (ResultSelector sees the task result)."""
-        return Scope(input, self._make_context, self.variables, self._context)

@@ -52,7 +52,8 @@ def serve(options: ServeOptions) -> None:
     """Run until SIGINT/SIGTERM; raises StoreError before binding anything if the store is unusable."""
     store = open_store(options.db)
     clock = make_clock(options, store)
-    clock.run(_serve(StepFunctionsService(store, clock, Resources(options.resources), seed=options.seed), options))
+    resources = Resources(options.resources, now=clock.now)  # activities dated on the executions' clock
+    clock.run(_serve(StepFunctionsService(store, clock, resources, seed=options.seed), options))
 
 
 async def _serve(service: StepFunctionsService, options: ServeOptions) -> None:

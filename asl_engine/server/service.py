@@ -45,7 +45,7 @@ class StepFunctionsService:
                  seed: int | None = None) -> None:
         self.store = store
         self.clock = clock
-        self.resources = resources or Resources()
+        self.resources = resources or Resources(now=clock.now)
         services, rng = Services(seed), random.Random(seed)
         catalog = Catalog(store, clock, Compiler(), services)
         aliases = Aliases(store, clock, catalog, rng)

@@ -10,31 +10,18 @@ put it, however coarsely the clock is followed.
 
 from __future__ import annotations
 
-import heapq
-import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from asl_engine.due_queue import DueQueue, Entry
 
-@dataclass(order=True)
-class Scheduled:
-    """One pending action; ``cancel()`` drops it (a rollback cancels the remaining steps)."""
-
-    when: datetime
-    seq: int
-    action: Callable[[], None] = field(compare=False)
-    cancelled: bool = field(default=False, compare=False)
-
-    def cancel(self) -> None:
-        self.cancelled = True
+Scheduled = Entry[datetime]  # one pending action; ``cancel()`` drops it (a rollback cancels the remaining steps)
 
 
 class Agenda:
     def __init__(self, start: datetime) -> None:
         self.now = start
-        self._queue: list[Scheduled] = []
-        self._seq = itertools.count()
+        self._queue: DueQueue[datetime] = DueQueue()
         self.on_schedule: Callable[[], None] | None = None  # tells a follower that the next due time moved
 
     def after(self, seconds: float, action: Callable[[], None]) -> Scheduled:
@@ -42,21 +29,17 @@ class Agenda:
         return self.at(self.now + timedelta(seconds=seconds), action)
 
     def at(self, when: datetime, action: Callable[[], None]) -> Scheduled:
-        item = Scheduled(max(when, self.now), next(self._seq), action)
-        heapq.heappush(self._queue, item)
+        item = self._queue.push(max(when, self.now), action)
         if self.on_schedule is not None:
             self.on_schedule()
         return item
 
     def next_due(self) -> datetime | None:
-        while self._queue and self._queue[0].cancelled:
-            heapq.heappop(self._queue)
-        return self._queue[0].when if self._queue else None
+        return self._queue.next_due()
 
     def run_until(self, until: datetime) -> None:
         """Runs every action due at or before ``until`` (including ones they schedule) in time order."""
-        while (due := self.next_due()) is not None and due <= until:
-            item = heapq.heappop(self._queue)
-            self.now = max(self.now, item.when)
+        while (item := self._queue.pop_due(until)) is not None:
+            self.now = max(self.now, item.due)
             item.action()
         self.now = max(self.now, until)

@@ -79,7 +79,7 @@ def test_activities_meet_the_bar(results: list[dict]) -> None:
 
 @pytest.mark.xfail(reason="the four states:startExecution.sync recordings of 2023 predate AWS's redrive (no "
                           "RedriveCount/RedriveStatus in DescribeExecution), and delegate_timeout's nested Lambda "
-                          "is not in the case's lambda_functions", strict=False)
+                          "is not in the case's lambda_functions", strict=True)
 def test_callback_patterns_meet_the_bar(results: list[dict]) -> None:
     _assert_bar([r for r in results if r["category"] != "activities"])
 

@@ -1,6 +1,6 @@
 """The AWS-recorded inputs corpus end to end: PutRule, PutTargets and PutEvents on an EventBridge object.
 
-The pure renderer is judged case by case in test_conformance_inputs.py; this
+The pure renderer is judged case by case in test_conformance_suites.py; this
 runs the same cases through the service layer, so the envelope it builds, the
 rule ARN and name it passes to the placeholders and its PutTargets checks are
 held to what AWS delivered.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
@@ -17,15 +18,27 @@ def definition(states: dict[str, Any], start: str | None = None, **extra: Any) -
 PASS = definition({"P": {"Type": "Pass", "End": True}})
 
 
-def wait_for_end(sfn: Any, arn: str, timeout: float = 20.0) -> dict[str, Any]:
+def eventually(probe: Callable[[], Any], timeout: float = 20.0, interval: float = 0.05,
+               failure: Callable[[], str] | None = None) -> Any:
+    """``probe()``'s first truthy answer, polled every ``interval`` for at most ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
-        described = sfn.describe_execution(executionArn=arn)
-        if described["status"] in TERMINAL:
-            return described
+        answer = probe()
+        if answer:
+            return answer
         if time.monotonic() > deadline:
-            raise AssertionError(f"{arn} still {described['status']} after {timeout}s")
-        time.sleep(0.02)
+            raise AssertionError(failure() if failure else f"still {answer!r} after {timeout}s")
+        time.sleep(interval)
+
+
+def wait_for_end(sfn: Any, arn: str, timeout: float = 20.0) -> dict[str, Any]:
+    last: dict[str, Any] = {}
+
+    def ended() -> dict[str, Any] | None:
+        last.update(sfn.describe_execution(executionArn=arn))
+        return last if last["status"] in TERMINAL else None
+
+    return eventually(ended, timeout, 0.02, lambda: f"{arn} still {last['status']} after {timeout}s")
 
 
 def history_types(sfn: Any, arn: str) -> list[str]:

@@ -6,7 +6,6 @@ Bad input answers AWS's code with a 4xx and changes nothing stored.
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -16,20 +15,6 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.server.conftest import Server
-
-TIMEOUT = 20.0
-
-
-def eventually(probe: Callable[[], Any], timeout: float = TIMEOUT) -> Any:
-    """``probe()``'s first truthy answer, polled for at most ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        answer = probe()
-        if answer:
-            return answer
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still {answer!r} after {timeout}s")
-        time.sleep(0.05)
 
 
 def refused(call: Callable[[], Any], code: str, status: int = 400) -> str:

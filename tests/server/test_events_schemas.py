@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from tests.server.conftest import Server
-from tests.server.test_events_api import eventually, refused, unique
+from tests.server.helpers import eventually
+from tests.server.test_events_api import refused, unique
 
 OPENAPI = json.dumps({"openapi": "3.0.0", "info": {"title": "Order", "version": "1.0.0"}, "paths": {},
                       "components": {"schemas": {"Order": {"type": "object"}}}})

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from tests.server.conftest import Server
-from tests.server.helpers import ROLE, definition, wait_for_end
-from tests.server.test_events_api import eventually, refused, unique
+from tests.server.helpers import ROLE, definition, eventually, wait_for_end
+from tests.server.test_events_api import refused, unique
 
 ECHO = definition({"P": {"Type": "Pass", "End": True}})
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.server.conftest import Server
-from tests.server.helpers import ROLE, TERMINAL, definition
+from tests.server.helpers import ROLE, definition, wait_for_end
 
 CALLBACK = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
 DOUBLE = "arn:aws:lambda:us-east-1:123456789012:function:double"
@@ -111,9 +111,7 @@ def finish(server: Server, sfn: Any, arns: list[str]) -> dict[str, dict]:
     deadline = time.monotonic() + DEADLINE
     ends: dict[str, dict] = {}
     for arn in arns:
-        while (described := sfn.describe_execution(executionArn=arn))["status"] not in TERMINAL:
-            assert time.monotonic() < deadline, f"{arn} still {described['status']}"
-            time.sleep(0.05)
+        described = wait_for_end(sfn, arn, max(0.0, deadline - time.monotonic()))
         ends[arn] = {"status": described["status"], "output": json.loads(described.get("output", "null")),
                      "history": history(sfn, arn)}
     return ends

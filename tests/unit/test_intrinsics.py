@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 
 from asl_engine.errors import IntrinsicSyntaxError, StateFailure
-from asl_engine.query.intrinsics import DefaultServices, compile_intrinsic
+from asl_engine.query.intrinsics import compile_intrinsic
 from asl_engine.query.intrinsics_functions import java_next_int
 from asl_engine.query.jsonpath import compile_path, compile_reference_path
 from asl_engine.query.payload import compile_payload
 from asl_engine.query.scope import Scope
+from asl_engine.runtime.services import Services
 from tests.conformance.shared import CONFORMANCE
 
 CASES = CONFORMANCE / "sfn" / "intrinsic_functions"
@@ -355,7 +356,7 @@ def test_math_random_unseeded_uses_the_injected_services() -> None:
     assert run("States.MathRandom(1, 11)", services=FixedServices(0.0)) == 1
     assert run("States.MathRandom(1, 11)", services=FixedServices(0.999)) == 10
     assert run("States.MathRandom(-99999, -9999)", services=FixedServices(0.5)) == -54999
-    assert 12 <= run("States.MathRandom(12.5, 44.51)", services=DefaultServices()) < 44
+    assert 12 <= run("States.MathRandom(12.5, 44.51)", services=Services()) < 44
     assert 1 <= run("States.MathRandom(1.6, 5.4)") < 5  # bounds truncated
 
 

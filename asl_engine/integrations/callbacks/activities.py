@@ -29,6 +29,10 @@ from asl_engine.runtime.history import dumps
 POLL_SECONDS = 60  # GetActivityTask's long poll
 
 
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass(frozen=True)
 class Activity:
     arn: str
@@ -57,11 +61,13 @@ class Activities:
     """
 
     def __init__(self, callbacks: TaskTokens | None = None, *, region: str = "us-east-1",
-                 account: str = "123456789012", now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 account: str = "123456789012", now: Callable[[], datetime] | None = None) -> None:
+        """``now`` tells CreateActivity's creationDate: the clock the runtime's executions run on (the
+        wall clock when none is given)."""
         self.callbacks = callbacks or TaskTokens()
         self.region = region
         self.account = account
-        self._now = now
+        self._now = now or _wall_clock
         self._lock = threading.Lock()
         self._activities: dict[str, Activity] = {}
         self._queues: dict[str, deque[_Scheduled]] = {}

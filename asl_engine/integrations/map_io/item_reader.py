@@ -22,7 +22,7 @@ from asl_engine.query.jsonpath import compile_path
 from asl_engine.query.payload import compile_payload
 from asl_engine.runtime.dataflow_jsonata import ScopeTemplate, field_or_value
 from asl_engine.runtime.frame import Frame
-from asl_engine.runtime.states.map import read_count
+from asl_engine.runtime.states.fields import read_count
 
 _GET_OBJECT = "arn:aws:states:::s3:getObject"
 

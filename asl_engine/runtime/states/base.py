@@ -53,27 +53,31 @@ class RecoverableState(CompiledState):
                 return await attempt()
             except StatesError as failure:
                 error = frame.located(failure)
-            heartbeat = isinstance(error, HeartbeatTimedOut)
-            for i, retrier in enumerate(self.retriers):
-                if matches(retrier.error_equals, error.error, heartbeat):
-                    if attempts[i] < retrier.max_attempts:
-                        delay = retrier.delay(attempts[i], frame.run.services.random() if retrier.jitter_full
-                                              else 0.0)
-                        attempts[i] += 1
-                        frame.retry_count += 1
-                        if delay > 0:
-                            await frame.run.clock.sleep(delay)
-                        break
-                    retrier = None
-                    break
-            else:
-                retrier = None
-            if retrier is not None:
+            delay = self._retry_delay(frame, error, attempts)
+            if delay is not None:
+                frame.retry_count += 1
+                if delay > 0:
+                    await frame.run.clock.sleep(delay)
                 continue
             if given_up is not None:
                 given_up()
+            heartbeat = isinstance(error, HeartbeatTimedOut)
             for catcher in self.catchers:
                 if matches(catcher.error_equals, error.error, heartbeat):
                     error_doc = {"Error": error.error, "Cause": error.cause}
                     return catcher.next, self.io.error_output(frame, raw, error_doc, catcher)
             raise error
+
+    def _retry_delay(self, frame: Frame, error: StatesError, attempts: list[int]) -> float | None:
+        """How long to wait before retrying ``error``, or None when it is not retried: the first retrier
+        that matches decides, and one whose attempts are used up sends the error on to Catch.
+        ``attempts`` counts the retries each retrier has made."""
+        heartbeat = isinstance(error, HeartbeatTimedOut)
+        for i, retrier in enumerate(self.retriers):
+            if matches(retrier.error_equals, error.error, heartbeat):
+                if attempts[i] >= retrier.max_attempts:
+                    return None
+                delay = retrier.delay(attempts[i], frame.run.services.random() if retrier.jitter_full else 0.0)
+                attempts[i] += 1
+                return delay
+        return None

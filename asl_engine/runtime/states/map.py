@@ -21,6 +21,7 @@ from asl_engine.runtime.frame import Frame
 from asl_engine.runtime.history import History
 from asl_engine.runtime.interpreter import run_branch
 from asl_engine.runtime.states.base import Outcome, RecoverableState
+from asl_engine.runtime.states.fields import read_count
 from asl_engine.runtime.variables import inner_scope
 
 INLINE_CONCURRENCY = 40  # AWS runs at most 40 inline iterations at once
@@ -121,7 +122,8 @@ class MapState(RecoverableState):
         settings = self.settings
         limit = settings.max_concurrency
         if settings.max_concurrency_path is not None:
-            limit = _read_int(settings.max_concurrency_path, "MaxConcurrencyPath", frame, effective)
+            limit = read_count(settings.max_concurrency_path, "MaxConcurrencyPath", frame.scope(effective),
+                               whole=False)
         return limit or default
 
     async def _inline(self, frame: Frame, effective: Any, inputs: list) -> list:
@@ -207,10 +209,12 @@ class MapState(RecoverableState):
         s = self.settings
         count = s.tolerated_count
         if s.tolerated_count_path is not None:
-            count = _read_int(s.tolerated_count_path, "ToleratedFailureCountPath", frame, effective)
+            count = read_count(s.tolerated_count_path, "ToleratedFailureCountPath", frame.scope(effective),
+                               whole=False)
         percentage = s.tolerated_percentage
         if s.tolerated_percentage_path is not None:
-            percentage = _read_int(s.tolerated_percentage_path, "ToleratedFailurePercentagePath", frame, effective)
+            percentage = read_count(s.tolerated_percentage_path, "ToleratedFailurePercentagePath",
+                                    frame.scope(effective), whole=False)
         if count is None and percentage is None:
             return True
         if count is not None and failed <= count:
@@ -226,37 +230,6 @@ def _run_failed(frame: Frame, failure: StatesError) -> NoReturn:
     frame.emit("MapRunFailed", details)
     frame.emit("MapStateFailed")
     raise failure
-
-
-def _read_int(path: Any, field: str, frame: Frame, effective: Any) -> Any:
-    try:
-        value = path.find(frame.scope(effective))
-    except PathNotFound:
-        raise StateFailure("States.Runtime", f"The {field} field does not reference an input value: "
-                                             f"{path.text}") from None
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-        raise StateFailure("States.Runtime", f"The {field} field references an invalid value: {path.text} == "
-                                             f"{value}")
-    return value
-
-
-def read_count(path: Any, field: str, scope: Any) -> int:
-    """A count read at run time (MaxItemsPath, MaxItemsPerBatchPath...).
-
-    Recorded (assign/..._MAP_STATE_REFERENCE_IN_MAX_ITEMS_PATH and _IN_MAX_PER_BATCH_PATH): AWS takes the
-    strings "2" and "15000" from variables as numbers.
-    """
-    try:
-        value = path.find(scope)
-    except PathNotFound:
-        raise StateFailure("States.Runtime", f"The {field} field does not reference an input value: "
-                                             f"{path.text}") from None
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise StateFailure("States.Runtime", f"The {field} field references an invalid value: {path.text} == "
-                                             f"{value}")
-    return value
 
 
 def batch_items(max_items: int | None, max_items_path: Any, max_bytes: int | None, max_bytes_path: Any,

@@ -6,9 +6,10 @@ from typing import Any
 
 from asl_engine.errors import StateFailure, StatesError
 from asl_engine.query.intrinsics import compile_intrinsic, is_intrinsic
-from asl_engine.query.jsonpath import PathNotFound, compile_path
+from asl_engine.query.jsonpath import compile_path
 from asl_engine.runtime.frame import Frame
 from asl_engine.runtime.states.base import CompiledState, Outcome
+from asl_engine.runtime.states.fields import read_field
 
 _UNSET = object()
 
@@ -55,11 +56,7 @@ class _Dynamic:
         scope = frame.scope(raw)
         if self.fn is not None:
             return self.fn(scope, frame.run.services)
-        try:
-            return self.path.find(scope)
-        except PathNotFound:
-            raise StateFailure("States.Runtime", f"The {self.field} parameter does not reference "
-                                                 f"a valid JSONPath: {self.text}") from None
+        return read_field(self.path, scope, self.field, missing="a valid JSONPath")
 
 
 class FailState(CompiledState):

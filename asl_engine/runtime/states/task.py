@@ -8,10 +8,10 @@ from typing import Any
 from asl_engine.errors import StateFailure, StatesError
 from asl_engine.integrations.arns import ResourceSpec
 from asl_engine.integrations.call import TaskCall
-from asl_engine.query.jsonpath import PathNotFound
 from asl_engine.runtime.frame import Frame
 from asl_engine.runtime.interpreter import check_size
 from asl_engine.runtime.states.base import Outcome, RecoverableState
+from asl_engine.runtime.states.fields import read_field
 
 # Event-type prefix and detail fields per resource kind.
 _LAMBDA, _ACTIVITY = "lambda", "activity"
@@ -132,11 +132,7 @@ class TaskState(RecoverableState):
     def _seconds(value: int | None, path: Any, field: str, frame: Frame, effective: Any) -> int | None:
         if path is None:
             return value
-        try:
-            seconds = path.find(frame.scope(effective))
-        except PathNotFound:
-            raise StateFailure("States.Runtime", f"The {field} parameter does not reference an input value: "
-                                                 f"{path.text}") from None
+        seconds = read_field(path, frame.scope(effective), field)
         if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 1:
             raise StateFailure("States.Runtime", f"The {field} parameter references an invalid value: "
                                                  f"{path.text} == {seconds}")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from asl_engine.errors import StateFailure
-from asl_engine.query.jsonpath import PathNotFound
 from asl_engine.query.jsontext import to_json_text
 from asl_engine.runtime.frame import Frame
 from asl_engine.runtime.states.base import CompiledState, Outcome
 from asl_engine.runtime.states.choice import parse_timestamp
+from asl_engine.runtime.states.fields import read_field
 
 
 class WaitState(CompiledState):
@@ -37,21 +37,22 @@ class WaitState(CompiledState):
         if self.seconds is not None:
             return self.seconds
         if self.seconds_path is not None:
-            value = self._read(self.seconds_path, "SecondsPath", frame, effective)
-            text = f"{self.seconds_path.text} == {_java_text(value)}"
+            path = self.seconds_path
+            read = value = read_field(path, frame.scope(effective), "SecondsPath")
             if not isinstance(value, int) or isinstance(value, bool):
                 if isinstance(value, float) and value.is_integer():
                     value = int(value)
                 else:
-                    raise StateFailure("States.Runtime",
-                                       f"The SecondsPath parameter cannot be parsed as a long value: {text}")
+                    raise StateFailure("States.Runtime", "The SecondsPath parameter cannot be parsed as a long "
+                                                         f"value: {path.text} == {_java_text(read)}")
             if value < 0:
-                raise StateFailure("States.Runtime", f"The SecondsPath parameter references a negative value: {text}")
+                raise StateFailure("States.Runtime", "The SecondsPath parameter references a negative value: "
+                                                     f"{path.text} == {_java_text(read)}")
             return value
         if self.timestamp is not None:
             target = self.timestamp
         else:
-            value = self._read(self.timestamp_path, "TimestampPath", frame, effective)
+            value = read_field(self.timestamp_path, frame.scope(effective), "TimestampPath")
             target = parse_timestamp(value)
             if target is None:
                 raise StateFailure("States.Runtime",
@@ -59,14 +60,6 @@ class WaitState(CompiledState):
                                    f"offset date-time format string: {self.timestamp_path.text} == "
                                    f"{_java_text(value)}")
         return (target - frame.run.clock.now()).total_seconds()
-
-    @staticmethod
-    def _read(path: Any, field: str, frame: Frame, effective: Any) -> Any:
-        try:
-            return path.find(frame.scope(effective))
-        except PathNotFound:
-            raise StateFailure("States.Runtime", f"The {field} parameter does not reference an input value: "
-                                                 f"{path.text}") from None
 
 
 def _java_text(value: Any) -> str:
