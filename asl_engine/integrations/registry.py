@@ -65,7 +65,8 @@ class Resources:
     @classmethod
     def from_template(cls, path: str | os.PathLike, **kwargs: Any) -> Resources:
         """Resources whose Lambda functions are the Python functions of a SAM ``template.yaml``."""
-        return cls(functions=LocalFunctions.from_template(path), **kwargs)
+        clients = kwargs.get("clients") or ClientFactory()  # the functions run in the region of the run's clients
+        return cls(functions=LocalFunctions.from_template(path, region=clients.region), **kwargs)
 
     def check(self, call: TaskCall) -> None:
         """Fail the state before anything is scheduled, as AWS does, when its resource cannot be used.

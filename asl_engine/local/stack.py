@@ -26,11 +26,11 @@ from asl_engine.eventbridge.arns import bus_name
 from asl_engine.eventbridge.invokers import Invokers
 from asl_engine.eventbridge.timers import Timers
 from asl_engine.integrations.clients import start_moto
+from asl_engine.integrations.lambda_.providers import LocalFunctions
 from asl_engine.integrations.registry import Resources
 from asl_engine.local import hooks
 from asl_engine.local.aws_resources import create_resources
 from asl_engine.local.eventbus import answer_with, deploy_events
-from asl_engine.local.functions import local_functions
 from asl_engine.local.hooks import LocalClients
 from asl_engine.local.lambda_targets import AsyncLambdaTargets
 from asl_engine.local.stepfunctions import Execution, LocalStepFunctions
@@ -90,7 +90,8 @@ class LocalStack:
         create_resources(self.app, self.client)
         self.world.create_production()
         hooks.install()  # before the functions create their clients
-        functions = local_functions(list(self.app.functions.values()), self.function_output, self.region)
+        functions = LocalFunctions.from_functions(self.app.functions.values(), region=self.region,
+                                                  output=self.function_output)
         resources = Resources(clients=self.clients, functions=functions, now=self.clock.now)
         self.stepfunctions = LocalStepFunctions(resources, self.clock, Services(seed=self.seed), self._history)
         for spec in self.app.state_machines.values():

@@ -2,6 +2,7 @@
 
 ``POST /_asl/clock/advance`` with ``{"seconds": N}`` moves a ``--virtual-clock``
 server's time forward; waiting timers that come due fire at once.
+``GET /_asl/pipes/polls`` counts each running pipe's finished polls, by ARN.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from asl_engine.server.service import StepFunctionsService
 CLOCK_OFFSET = "clock_offset"  # store meta key: a restarted server keeps its virtual time
 
 
-def admin_app(service: StepFunctionsService, advance_clock: Callable[[float], None] | None = None) -> Starlette:
-    """``advance_clock`` moves time (default: the clock's own advance; the event services step their timers)."""
+def admin_app(service: StepFunctionsService, advance_clock: Callable[[float], None] | None = None,
+              pipe_polls: Callable[[], dict[str, int]] | None = None) -> Starlette:
+    """``advance_clock`` moves time (default: the clock's own advance; the event services step their timers);
+    ``pipe_polls`` counts the pipes' polls (default: no pipes)."""
     clock = service.clock
 
     def _clock_state() -> dict:
@@ -48,5 +51,9 @@ def admin_app(service: StepFunctionsService, advance_clock: Callable[[float], No
         service.store.set_meta(CLOCK_OFFSET, repr(clock.offset))
         return JSONResponse(_clock_state())
 
+    async def get_pipe_polls(request: Request) -> JSONResponse:
+        return JSONResponse(pipe_polls() if pipe_polls is not None else {})
+
     return Starlette(routes=[Route("/_asl/health", health), Route("/_asl/clock", get_clock),
-                             Route("/_asl/clock/advance", advance, methods=["POST"])])
+                             Route("/_asl/clock/advance", advance, methods=["POST"]),
+                             Route("/_asl/pipes/polls", get_pipe_polls)])

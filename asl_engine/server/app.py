@@ -34,7 +34,7 @@ class Gateway:
     def __init__(self, service: StepFunctionsService, moto: ASGIApp | None = None) -> None:
         self.service = service
         self.event_services = EventServices(service)  # Events, Scheduler, Pipes, Schemas
-        self.admin = admin_app(service, self.event_services.advance)
+        self.admin = admin_app(service, self.event_services.advance, self.event_services.pipe_polls)
         self.lambdas = LambdaInvoke(service.resources.functions, service.clock)
         self.moto = moto
 

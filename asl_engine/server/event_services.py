@@ -83,6 +83,10 @@ class EventServices:
         """Moves the virtual clock forward, firing each timer that comes due at its own instant."""
         self.timers.advance(seconds)
 
+    def pipe_polls(self) -> dict[str, int]:
+        """Finished polls of every running pipe, by ARN (``GET /_asl/pipes/polls``)."""
+        return {arn: n for region in self._regions.values() for arn, n in region.supervisor.polls().items()}
+
     async def close(self) -> None:
         for region in self._regions.values():
             await region.supervisor.close()

@@ -52,6 +52,11 @@ class Server:
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read() or b"{}")
 
+    def get(self, path: str) -> Any:
+        """A GET of the admin API's JSON."""
+        with urllib.request.urlopen(self.url + path, timeout=30) as response:
+            return json.loads(response.read())
+
     def advance(self, seconds: float) -> dict:
         status, body = self.post("/_asl/clock/advance", json.dumps({"seconds": seconds}).encode())
         assert status == 200, body

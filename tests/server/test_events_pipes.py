@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -42,6 +41,17 @@ def machine(sfn: Any, states: str = ECHO, kind: str = "STANDARD") -> str:
 def in_queue(sqs: Any, url: str) -> int:
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+def polls(server: Server, pipe: str) -> int:
+    """The pipe's finished polls, as the server counts them."""
+    return server.get("/_asl/pipes/polls").get(pipe, 0)
+
+
+def polled_again(server: Server, pipe: str) -> None:
+    """Returns once a whole poll of ``pipe`` has begun and finished after the call."""
+    seen = polls(server, pipe)
+    eventually(lambda: polls(server, pipe) >= seen + 2)
 
 
 def test_pipe_lifecycle(pipes, sqs, sfn) -> None:
@@ -86,10 +96,10 @@ def test_pipe_refusals_change_nothing(pipes, sqs, sfn) -> None:
             "ValidationException")
 
 
-def test_sqs_to_filter_to_state_machine(pipes, sqs, sfn) -> None:
+def test_sqs_to_filter_to_state_machine(server: Server, pipes, sqs, sfn) -> None:
     url, queue = make_queue(sqs)
     target = machine(sfn)
-    pipes.create_pipe(Name=unique("orders"), Source=queue, Target=target, RoleArn=ROLE, SourceParameters={
+    pipe = pipes.create_pipe(Name=unique("orders"), Source=queue, Target=target, RoleArn=ROLE, SourceParameters={
         "FilterCriteria": {"Filters": [{"Pattern": json.dumps({"body": {"kind": ["order"]}})}]}})
     sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"kind": "order", "id": 1}))
     sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"kind": "noise"}))
@@ -100,18 +110,19 @@ def test_sqs_to_filter_to_state_machine(pipes, sqs, sfn) -> None:
     assert json.loads(record["body"]) == {"kind": "order", "id": 1}
     assert (record["eventSource"], record["eventSourceARN"]) == ("aws:sqs", queue)
     eventually(lambda: in_queue(sqs, url) == 0)  # delivered and filtered-out messages are both deleted
-    time.sleep(0.5)
+    polled_again(server, pipe["Arn"])
     assert len(sfn.list_executions(stateMachineArn=target)["executions"]) == 1
 
 
 def test_batching_window_closes_on_the_clock(server: Server, pipes, sqs, sfn) -> None:
     url, queue = make_queue(sqs)
     target = machine(sfn)
-    pipes.create_pipe(Name=unique("window"), Source=queue, Target=target, RoleArn=ROLE, SourceParameters={
+    pipe = pipes.create_pipe(Name=unique("window"), Source=queue, Target=target, RoleArn=ROLE, SourceParameters={
         "SqsQueueParameters": {"BatchSize": 5, "MaximumBatchingWindowInSeconds": 60}})
     for n in range(2):
         sqs.send_message(QueueUrl=url, MessageBody=str(n))
-    time.sleep(1.0)  # several polls: the two records wait for the window
+    for _ in range(2):  # several polls: the two records wait for the window, which only the clock's advance ends
+        polled_again(server, pipe["Arn"])
     assert sfn.list_executions(stateMachineArn=target)["executions"] == []
     server.advance(61)
     [execution] = eventually(lambda: sfn.list_executions(stateMachineArn=target)["executions"])
@@ -131,14 +142,14 @@ def test_enrichment_and_target_input_template(pipes, sqs, sfn) -> None:
     assert json.loads(wait_for_end(sfn, execution["executionArn"])["input"]) == [{"got": 42, "via": name}]
 
 
-def test_a_failing_target_leaves_the_batch_in_the_queue(pipes, sqs) -> None:
+def test_a_failing_target_leaves_the_batch_in_the_queue(server: Server, pipes, sqs) -> None:
     url, queue = make_queue(sqs, VisibilityTimeout="30")
     missing = "arn:aws:states:us-east-1:123456789012:stateMachine:does-not-exist"
-    pipes.create_pipe(Name=unique("failing"), Source=queue, Target=missing, RoleArn=ROLE)
+    pipe = pipes.create_pipe(Name=unique("failing"), Source=queue, Target=missing, RoleArn=ROLE)
     sqs.send_message(QueueUrl=url, MessageBody="{}")
     eventually(lambda: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
                ["ApproximateNumberOfMessagesNotVisible"] == "1")  # received, not deleted: back after 30 s
-    time.sleep(0.5)
+    polled_again(server, pipe["Arn"])
     assert in_queue(sqs, url) == 1
 
 

@@ -45,6 +45,12 @@ class TestApi:
             activities.describe_activity(arn)
         assert (e.value.code, e.value.message) == ("ActivityDoesNotExist", f"Activity Does Not Exist: '{arn}'")
 
+    def test_creation_date_follows_the_clock_the_resources_are_given(self):
+        clock = VirtualClock(START)
+        activities = Resources(now=clock.now).activities
+        arn = activities.create_activity("work")["activityArn"]
+        assert activities.describe_activity(arn)["creationDate"] == START
+
     @pytest.mark.parametrize("name", ["", "a" * 81, "has space", "a:b", "tab\t"])
     def test_invalid_names(self, name):
         with pytest.raises(ApiError) as e:

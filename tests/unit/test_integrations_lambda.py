@@ -208,6 +208,24 @@ class TestSamTemplate:
         assert timed_out.error == "Sandbox.Timedout"
         assert "Task timed out after 10.00 seconds" in json.loads(timed_out.cause)["errorMessage"]
 
+    def test_a_template_function_is_imported_as_sam_local_imports_it(self, tmp_path):
+        (tmp_path / "app.py").write_text(textwrap.dedent('''
+            import os
+
+            AT_IMPORT = {k: os.environ.get(k) for k in ("AWS_SAM_LOCAL", "AWS_REGION", "AWS_LAMBDA_FUNCTION_NAME")}
+
+            def handler(event, context):
+                return AT_IMPORT
+        '''))
+        (tmp_path / "template.yaml").write_text(
+            "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+            "    Properties:\n      FunctionName: my-fn\n      CodeUri: .\n      Handler: app.handler\n"
+            "      Runtime: python3.12\n")
+        functions = LocalFunctions.from_template(tmp_path / "template.yaml", region="eu-west-1")
+        assert "my-fn" in functions and "Fn" in functions
+        assert functions.get("Fn").handler({}, None) == {
+            "AWS_SAM_LOCAL": "true", "AWS_REGION": "eu-west-1", "AWS_LAMBDA_FUNCTION_NAME": "my-fn"}
+
     def test_local_functions_answer_only_their_own(self):
         functions = LocalFunctions()
         functions.register("a", lambda event: event)

@@ -33,6 +33,7 @@ class PipePoller:
         self._interval = interval
         self._waiting: list[dict[str, Any]] = []
         self._since: float | None = None
+        self.polls = 0  # polls finished (failed ones too): what a test waits on instead of sleeping
 
     async def run(self) -> None:
         """Polls until cancelled; a failing poll is logged and tried again, as the service keeps polling."""
@@ -41,6 +42,7 @@ class PipePoller:
                 await self.poll_once()
             except Exception:
                 log.exception("pipe %s: polling %s failed", self.processor.spec["Name"], self.source.arn)
+            self.polls += 1
             await asyncio.sleep(self._interval)
 
     async def poll_once(self) -> int:

@@ -20,18 +20,25 @@ class PipeSupervisor:
         self.env = env
         self._time = time
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._pollers: dict[str, PipePoller] = {}
 
     def sync(self, pipe: Pipe) -> None:
         task = self._tasks.pop(pipe.arn, None)
+        self._pollers.pop(pipe.arn, None)
         if task is not None:
             task.cancel()
         if pipe.running:
             processor = PipeProcessor(pipe.spec, pipe.compiled, self.env)
             poller = PipePoller(processor, open_source(pipe.spec, self.env, self._time), self._time)
+            self._pollers[pipe.arn] = poller
             self._tasks[pipe.arn] = asyncio.ensure_future(poller.run())
 
+    def polls(self) -> dict[str, int]:
+        """Finished polls of each running pipe, by ARN."""
+        return {arn: poller.polls for arn, poller in self._pollers.items()}
+
     async def close(self) -> None:
-        tasks, self._tasks = list(self._tasks.values()), {}
+        tasks, self._tasks, self._pollers = list(self._tasks.values()), {}, {}
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

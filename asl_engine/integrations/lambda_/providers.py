@@ -19,20 +19,27 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import functools
+import importlib.util
 import inspect
+import itertools
 import json
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TextIO
 
 from asl_engine.errors import StatesError
 from asl_engine.integrations.errors import ServiceFailure, sdk_client_exception
 from asl_engine.integrations.lambda_.handlers import LambdaContext, error_body, load_handler, takes_context
 from asl_engine.integrations.services.call import ServiceCallError, call_operation
 from asl_engine.integrations.services.model import operation
+from asl_engine.sam import load_application
+from asl_engine.sam.model import Function
 
 
 @dataclass(slots=True)
@@ -146,23 +153,39 @@ class LocalFunctions:
         return function_name(name_or_arn) in self._functions
 
     @classmethod
-    def from_template(cls, path: str | os.PathLike) -> LocalFunctions:
-        """The template's Python functions (Globals merged, intrinsics resolved as deployed), by their
-        deployed name and their logical id.  Each is imported with its own Environment set, since
-        libraries such as Powertools read their settings at import."""
-        from asl_engine.sam import load_application
+    def from_template(cls, path: str | os.PathLike, *, region: str = "us-east-1",
+                      output: TextIO | None = None) -> LocalFunctions:
+        """The Python functions of a SAM ``template.yaml`` (Globals merged, intrinsics resolved as deployed)."""
+        return cls.from_functions(load_application(path).functions.values(), region=region, output=output)
 
-        functions = cls()
-        for function in load_application(path).functions.values():
+    @classmethod
+    def from_functions(cls, functions: Iterable[Function], *, region: str = "us-east-1",
+                       output: TextIO | None = None) -> LocalFunctions:
+        """A template's Python functions as in-process handlers, by their deployed name and their logical id,
+        each in a fresh "execution environment".
+
+        Lambda imports a handler with the function's Environment already set, and Powertools reads
+        POWERTOOLS_* (and the functions read their table names) at import; so each module is imported under
+        the function's environment, under a name of its own per call (two stacks never share module-level
+        clients or settings, unlike ``load_handler``'s per-file cache).  ``AWS_SAM_LOCAL`` is set as ``sam
+        local`` sets it (Powertools then skips X-Ray).  With ``output``, what a function prints (Powertools'
+        JSON logs and EMF metrics) goes there, as Lambda sends it to CloudWatch Logs rather than to the caller.
+        """
+        stack = next(_stacks)
+        registry = cls()
+        for function in functions:
             if function.runtime and not function.runtime.startswith("python"):
                 continue
-            module, _, attr = function.handler.rpartition(".")
-            with _environment(function.environment):
-                handler = load_handler(f"{function.code_dir / module}.py:{attr}")
+            env = {"AWS_SAM_LOCAL": "true", "AWS_REGION": region, "AWS_DEFAULT_REGION": region,
+                   **function.environment, "AWS_LAMBDA_FUNCTION_NAME": function.name}
+            with lambda_environment(env), _printing(output):
+                handler = _import(function, f"_asl_local_{stack}_{function.logical_id}")
+            if output is not None:
+                handler = _printing_to(handler, output)
             for name in dict.fromkeys((function.name, function.logical_id)):
-                functions.add(LocalFunction(name, handler, function.code_dir, function.environment,
-                                            function.timeout, function.memory))
-        return functions
+                registry.add(LocalFunction(name, handler, function.code_dir, env, function.timeout,
+                                           function.memory))
+        return registry
 
     async def invoke(self, request: LambdaRequest, clock: Any) -> LambdaResponse | None:
         function = self.get(request.function)
@@ -172,7 +195,7 @@ class LocalFunctions:
         context = LambdaContext(function.name, request.qualified_arn.rsplit(":", 1)[0], request.request_id,
                                 memory_mb=function.memory, timeout_s=function.timeout or _MAX_TIMEOUT)
         try:
-            with _environment(function.environment):
+            with lambda_environment(function.environment):
                 result = function.handler(event, context) if takes_context(function.handler) \
                     else function.handler(event)
                 if inspect.isawaitable(result):
@@ -210,7 +233,7 @@ def _event(request: LambdaRequest) -> Any:
 
 
 @contextmanager
-def _environment(variables: dict[str, str]):
+def lambda_environment(variables: dict[str, str]):
     """The function's Environment.Variables while it runs (process-wide: in-process handlers share os.environ)."""
     saved = {k: os.environ.get(k) for k in variables}
     os.environ.update(variables)
@@ -222,6 +245,36 @@ def _environment(variables: dict[str, str]):
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+_stacks = itertools.count()  # each from_functions call imports its modules under names of its own
+
+
+def _import(function: Function, module_name: str) -> Callable[..., Any]:
+    module_path, _, attribute = function.handler.rpartition(".")
+    path = function.code_dir / f"{module_path.replace('.', '/')}.py"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ValueError(f"{function.logical_id}: no handler module at {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    if str(function.code_dir) not in sys.path:
+        sys.path.insert(0, str(function.code_dir))  # the code directory is Lambda's /var/task
+    spec.loader.exec_module(module)
+    return getattr(module, attribute)
+
+
+def _printing(output: TextIO | None) -> contextlib.AbstractContextManager:
+    return contextlib.nullcontext() if output is None else contextlib.redirect_stdout(output)
+
+
+def _printing_to(handler: Callable[..., Any], output: TextIO) -> Callable[[Any, Any], Any]:
+    @functools.wraps(handler)
+    def run(event: Any, context: Any) -> Any:
+        with contextlib.redirect_stdout(output):
+            return handler(event, context)
+
+    return run
 
 
 def _json(value: Any) -> bytes:

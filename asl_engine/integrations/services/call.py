@@ -13,6 +13,7 @@ from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from botocore.model import OperationModel
 
+from asl_engine.botocore_validation import member_path, null_problem, report
 from asl_engine.eventbridge.errors import EventBridgeError
 from asl_engine.integrations.errors import ServiceFailure
 from asl_engine.integrations.services.state_machines import LocalSfnClient
@@ -39,11 +40,9 @@ def check_required(op: OperationModel, params: dict[str, Any]) -> None:
     if nulls and (meta.get("protocol") == "query" or meta.get("awsQueryCompatible") is not None):
         raise ServiceCallError(ServiceFailure("MissingParameter", f"The request must contain the parameter "
                                                                   f"{nulls[0]}.", 400, "local"))
-    if nulls:
-        details = "; ".join(f"Value null at '{name[:1].lower() + name[1:]}' failed to satisfy constraint: "
-                            "Member must not be null" for name in nulls)
-        raise ServiceCallError(ServiceFailure("ValidationException",
-                                              f"{len(nulls)} validation error detected: {details}", 400, "local"))
+    message = report([null_problem(member_path("", name, lower_members=True)) for name in nulls])
+    if message:
+        raise ServiceCallError(ServiceFailure("ValidationException", message, 400, "local"))
 
 
 async def call_operation(client: Any, op: OperationModel, params: dict[str, Any], clock: Any) -> dict[str, Any]:
