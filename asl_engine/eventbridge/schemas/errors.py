@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..errors import EventBridgeError
+from ..errors import ConflictError, EventBridgeError
+
+__all__ = ["BadRequestError", "ConflictError", "NotFoundError"]
 
 
 class BadRequestError(EventBridgeError):
@@ -11,7 +13,3 @@ class BadRequestError(EventBridgeError):
 
 class NotFoundError(EventBridgeError):
     code = "NotFoundException"
-
-
-class ConflictError(EventBridgeError):
-    code = "ConflictException"
