@@ -10,7 +10,7 @@ from asl_engine.server.arns import parse_machine
 from asl_engine.server.catalog import Catalog
 from asl_engine.server.context import Caller
 from asl_engine.server.errors import ApiError, invalid_arn, resource_not_found, validation
-from asl_engine.server.pagination import page
+from asl_engine.server.pagination import paged
 from asl_engine.store import AliasRecord, Store
 
 
@@ -83,12 +83,8 @@ class Aliases:
     def list_state_machine_aliases(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         arn = params["stateMachineArn"]
         record = self.catalog.machine(parse_machine(arn, versions=False, aliases=False).arn)
-        items, token = page(self.store.list_aliases(record.arn), params, scope=f"aliases:{record.arn}")
-        out: dict[str, Any] = {"stateMachineAliases": [{"stateMachineAliasArn": a.arn, "creationDate": a.created}
-                                                        for a in items]}
-        if token:
-            out["nextToken"] = token
-        return out
+        return paged("stateMachineAliases", self.store.list_aliases(record.arn), params, scope=f"aliases:{record.arn}",
+                     render=lambda a: {"stateMachineAliasArn": a.arn, "creationDate": a.created})
 
     def _check_routing(self, routing: list[dict[str, Any]]) -> str:
         """The state machine all routed versions belong to; ValidationException or ResourceNotFound otherwise."""

@@ -17,7 +17,7 @@ from asl_engine.server.arns import MachineRef, parse_machine, state_machine_arn
 from asl_engine.server.context import Caller
 from asl_engine.server.errors import ApiError, does_not_exist, invalid_arn, validation
 from asl_engine.server.machines import Compiler
-from asl_engine.server.pagination import page
+from asl_engine.server.pagination import paged
 from asl_engine.server.tags import tag_dict
 from asl_engine.state_machine import StateMachine
 from asl_engine.store import StateMachineRecord, Store, VersionRecord
@@ -123,12 +123,9 @@ class Catalog:
     def list_state_machines(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         prefix = state_machine_arn(caller.region, caller.account, "")
         records = [r for r in self.store.list_state_machines() if r.arn.startswith(prefix)]
-        items, token = page(records, params, scope="ListStateMachines")
-        out: dict[str, Any] = {"stateMachines": [{"stateMachineArn": r.arn, "name": r.name, "type": r.type,
-                                                  "creationDate": r.created} for r in items]}
-        if token:
-            out["nextToken"] = token
-        return out
+        return paged("stateMachines", records, params, scope="ListStateMachines",
+                     render=lambda r: {"stateMachineArn": r.arn, "name": r.name, "type": r.type,
+                                       "creationDate": r.created})
 
     # -- versions
     def publish_state_machine_version(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
@@ -146,12 +143,9 @@ class Catalog:
 
     def list_state_machine_versions(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         record = self.machine(parse_machine(params["stateMachineArn"], versions=False, aliases=False).arn)
-        items, token = page(self.store.list_versions(record.arn), params, scope=f"versions:{record.arn}")
-        out: dict[str, Any] = {"stateMachineVersions": [{"stateMachineVersionArn": v.arn, "creationDate": v.created}
-                                                         for v in items]}
-        if token:
-            out["nextToken"] = token
-        return out
+        return paged("stateMachineVersions", self.store.list_versions(record.arn), params,
+                     scope=f"versions:{record.arn}",
+                     render=lambda v: {"stateMachineVersionArn": v.arn, "creationDate": v.created})
 
     def delete_state_machine_version(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         arn = params["stateMachineVersionArn"]

@@ -16,7 +16,7 @@ from asl_engine.server.arns import execution_arn, is_express_execution, machine_
 from asl_engine.server.catalog import Catalog, check_name, describe_for_execution
 from asl_engine.server.context import Caller
 from asl_engine.server.errors import ApiError, does_not_exist, invalid_arn, validation
-from asl_engine.server.pagination import page
+from asl_engine.server.pagination import paged
 from asl_engine.server.runner import Runner
 from asl_engine.state_machine import InvalidExecutionInput, StateMachine, parse_input
 from asl_engine.store import ExecutionRecord, StateMachineRecord, Store
@@ -147,11 +147,8 @@ class Executions:
             raise ApiError("StateMachineTypeNotSupported",
                            "This operation is not supported by this type of state machine")
         records = self.store.list_executions(arn, params.get("statusFilter"))
-        items, token = page(records, params, scope=f"executions:{arn}:{params.get('statusFilter')}")
-        out: dict[str, Any] = {"executions": [_summary(r) for r in items]}
-        if token:
-            out["nextToken"] = token
-        return out
+        return paged("executions", records, params, scope=f"executions:{arn}:{params.get('statusFilter')}",
+                     render=_summary)
 
     def get_execution_history(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         arn = params["executionArn"]
@@ -159,13 +156,8 @@ class Executions:
         events = [_public(e) for e in self.store.events(arn)]
         if params.get("reverseOrder"):
             events.reverse()
-        items, token = page(events, params, scope=f"history:{arn}:{bool(params.get('reverseOrder'))}")
-        if not params.get("includeExecutionData", True):
-            items = [_without_data(e) for e in items]
-        out: dict[str, Any] = {"events": list(items)}
-        if token:
-            out["nextToken"] = token
-        return out
+        return paged("events", events, params, scope=f"history:{arn}:{bool(params.get('reverseOrder'))}",
+                     render=None if params.get("includeExecutionData", True) else _without_data)
 
     def describe_state_machine_for_execution(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         r = self._execution(params["executionArn"])

@@ -14,7 +14,7 @@ from typing import Any
 
 from asl_engine.server.context import Caller
 from asl_engine.server.errors import ApiError, resource_not_found
-from asl_engine.server.pagination import page
+from asl_engine.server.pagination import paged
 from asl_engine.store import ExecutionRecord, MapRunRecord, Store
 
 _ENDINGS = {"MapRunSucceeded": "SUCCEEDED", "MapRunFailed": "FAILED"}
@@ -96,11 +96,7 @@ class MapRunActions:
         arn = params["executionArn"]
         if self.store.get_execution(arn) is None:
             raise ApiError("ExecutionDoesNotExist", f"Execution Does Not Exist: '{arn}'")
-        items, token = page(self.store.list_map_runs(arn), params, scope=f"mapRuns:{arn}")
-        out: dict[str, Any] = {"mapRuns": [_item(r) for r in items]}
-        if token:
-            out["nextToken"] = token
-        return out
+        return paged("mapRuns", self.store.list_map_runs(arn), params, scope=f"mapRuns:{arn}", render=_item)
 
     def describe_map_run(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         run = self._run(params["mapRunArn"])

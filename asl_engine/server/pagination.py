@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from asl_engine.server.errors import ApiError
@@ -26,6 +26,17 @@ def page(items: Sequence[T], params: dict[str, Any], *, scope: str, default: int
         start = _decode(token, scope)
     end = start + size
     return items[start:end], (_encode(end, scope) if end < len(items) else None)
+
+
+def paged(key: str, items: Sequence[T], params: dict[str, Any], *, scope: str,
+          render: Callable[[T], Any] | None = None) -> dict[str, Any]:
+    """A List* response: the page ``params`` asks for under ``key`` (each item through ``render``), and
+    ``nextToken`` only when more remain, as AWS leaves it out on the last page."""
+    chosen, token = page(items, params, scope=scope)
+    out: dict[str, Any] = {key: [render(item) for item in chosen] if render else list(chosen)}
+    if token:
+        out["nextToken"] = token
+    return out
 
 
 def _encode(offset: int, scope: str) -> str:
