@@ -16,7 +16,9 @@ to import another's layer to word a refusal the same way.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -25,7 +27,7 @@ from botocore.model import Shape
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "structure": (dict,), "map": (dict,), "list": (list,), "string": (str,), "blob": (str,),
     "integer": (int,), "long": (int,), "float": (int, float), "double": (int, float), "boolean": (bool,),
-    "timestamp": (int, float, str),
+    "timestamp": (int, float, str, datetime),  # datetime: the Python APIs take what boto3 takes
 }
 
 
@@ -34,9 +36,13 @@ class WrongType(Exception):
 
 
 @cache
-def _pattern(java_regex: str) -> re.Pattern[str]:
-    """The model's patterns are Java regexes; Python lacks the POSIX classes they use."""
-    return re.compile(java_regex.replace(r"\p{ASCII}", r"[\x00-\x7f]"))
+def _pattern(java_regex: str) -> re.Pattern[str] | None:
+    """The model's patterns are Java regexes: ``\\p{ASCII}`` is translated; a pattern Python's ``re`` cannot
+    read at all (Unicode classes such as ``\\p{L}``, surrogate ranges) is left for AWS to judge (None)."""
+    try:
+        return re.compile(java_regex.replace(r"\p{ASCII}", r"[\x00-\x7f]"))
+    except re.error:
+        return None
 
 
 def member_path(path: str, name: str, *, lower_members: bool = False) -> str:
@@ -64,12 +70,13 @@ class Options:
     """How a caller words its problems: ``lower_members`` (``member_path``); ``check_types`` raises WrongType
     for a value not of its shape's JSON type; ``nulls_first`` lists a structure's missing required members
     before its members' problems (otherwise each in model order); ``shown_chars`` cuts a shown value
-    (None: whole)."""
+    (None: whole); ``render`` prints a shown value the way the service's front end does (default ``str``)."""
 
     lower_members: bool = False
     check_types: bool = True
     nulls_first: bool = True
     shown_chars: int | None = 200
+    render: Callable[[Any, Shape], str] | None = None
 
 
 def problems(shape: Shape, value: Any, path: str = "", options: Options = Options()) -> list[str]:
@@ -86,7 +93,8 @@ def _check(shape: Shape, value: Any, path: str, problems: list[str], options: Op
         raise WrongType(f"Expected a {shape.type_name} value at '{path or '$'}', got {type(value).__name__}")
     meta = shape.metadata
     where = f"at '{path}'"
-    shown = where if meta.get("sensitive") else f"'{_short(value, options.shown_chars)}' {where}"
+    text = options.render(value, shape) if options.render is not None else str(value)
+    shown = where if meta.get("sensitive") else f"'{_short(text, options.shown_chars)}' {where}"
 
     def fail(constraint: str) -> None:
         problems.append(f"Value {shown} failed to satisfy constraint: {constraint}")
@@ -111,7 +119,8 @@ def _check(shape: Shape, value: Any, path: str, problems: list[str], options: Op
     if shape.type_name == "string":
         if shape.enum and value not in shape.enum:
             fail(f"Member must satisfy enum value set: [{', '.join(shape.enum)}]")
-        if "pattern" in meta and not _pattern(meta["pattern"]).fullmatch(value):
+        regex = _pattern(meta["pattern"]) if "pattern" in meta else None
+        if regex is not None and not regex.fullmatch(value):
             fail(f"Member must satisfy regular expression pattern: {meta['pattern']}")
     elif shape.type_name in ("integer", "long", "float", "double"):
         if "min" in meta and value < meta["min"]:
@@ -127,6 +136,5 @@ def _check(shape: Shape, value: Any, path: str, problems: list[str], options: Op
             _check(shape.value, item, f"{path}.{key}.value", problems, options)
 
 
-def _short(value: Any, chars: int | None) -> str:
-    text = str(value)
+def _short(text: str, chars: int | None) -> str:
     return text if chars is None or len(text) <= chars else text[:chars] + "..."
