@@ -5,20 +5,18 @@ execution was started with (``execution.mock_test_case``); its expectation is
 the execution recorded against AWS with the real services. The recording
 declares which paths were not compared (``source.skip_snapshot_verify``: the
 SDK metadata a mocked ``Return`` does not have, the TaskSubmitted output, or
-the whole history); those paths are dropped from both sides here, as the
-recording's own test did; normalizer presets are expanded (``presets.py``). The table is printed (``pytest -s``) and the
-issue's bars are asserted: (b) >= 95%, (d) >= 90%.
+the whole history); both sides are reduced to what the recording verified
+(``scoring.py``). The table is printed (``pytest -s``) and the issue's bars
+are asserted: (b) >= 95%, (d) >= 90%.
 """
 
 from __future__ import annotations
 
-import copy
-import json
 from typing import Any
 
 import pytest
 
-from tests.conformance.presets import with_presets
+from tests.conformance.scoring import as_recorded
 from tests.conformance.sfn_backend import InProcessBackend
 from tests.conformance.shared import CONFORMANCE, load_tool, require
 
@@ -26,59 +24,6 @@ from tests.conformance.shared import CONFORMANCE, load_tool, require
 def _mock_cases(tool: Any) -> list[dict]:
     cases = tool.load_cases(str(require(CONFORMANCE / "sfn")))
     return [c for c in cases if c.get("category") == "local_mocking" and c.get("mock_config")]
-
-
-def _skipped_paths(case: dict) -> list[list[str]]:
-    """``$..a..b.c`` -> ``[["a"], ["b", "c"]]``: keys to drop, each group found at any depth below the last."""
-    paths = []
-    for rule in (case.get("source") or {}).get("skip_snapshot_verify") or []:
-        if not rule.get("conditional"):
-            paths += [[group.split(".") for group in p.removeprefix("$..").split("..")] for p in rule["paths"]]
-    return paths
-
-
-def _drop(value: Any, groups: list[list[str]]) -> Any:
-    """``value`` without the path ``groups``; JSON text (event outputs) is looked into and re-encoded if changed."""
-    if isinstance(value, str) and value[:1] in "{[":
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            return value
-        dropped = _drop(parsed, groups)
-        return value if dropped == parsed else json.dumps(dropped, separators=(",", ":"))
-    if isinstance(value, list):
-        return [_drop(v, groups) for v in value]
-    if not isinstance(value, dict):
-        return value
-    head, rest = groups[0], groups[1:]
-    out = {}
-    for key, child in value.items():
-        if key == head[0] and len(head) == 1 and not rest:
-            continue
-        if key == head[0] and len(head) > 1:
-            child = _drop(child, [head[1:], *rest]) if isinstance(child, dict) else child
-        elif key == head[0] and rest:
-            child = _drop(child, rest)
-        out[key] = _drop(child, groups)
-    return out
-
-
-def _without_skipped(case: dict, observation: dict) -> tuple[dict, dict]:
-    case, observation = copy.deepcopy(case), copy.deepcopy(observation)
-    for groups in _skipped_paths(case):
-        if groups == [["events"]]:  # the recording compared no history
-            case["expected"]["history"] = None
-            observation["history"] = None
-            continue
-        if groups[0] == ["events"]:
-            case["expected"]["history"] = _drop(case["expected"]["history"], groups[1:])
-            observation["history"] = _drop(observation.get("history"), groups[1:])
-            continue
-        case["expected"]["output"] = _drop(case["expected"].get("output"), groups)
-        case["expected"]["history"] = _drop(case["expected"].get("history"), groups)
-        for key in ("output", "describe", "history"):
-            observation[key] = _drop(observation.get(key), groups)
-    return case, observation
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +36,7 @@ def results() -> list[dict]:
             observation = backend.run_case(case, timeout=10.0)
         except Exception as e:  # an engine crash is a failed case, reported with the others
             observation = {"api_error": f"engine: {type(e).__name__}: {e}"}
-        out.append(tool.evaluate(*_without_skipped(with_presets(case, observation), observation)))
+        out.append(tool.evaluate(*as_recorded(case, observation)))
     _print_table(out)
     return out
 
