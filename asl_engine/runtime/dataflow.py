@@ -89,11 +89,16 @@ class JsonPathIO:
         return self.credentials.evaluate(frame.scope(effective), frame.run.services)
 
     def output(self, frame: Frame, raw: Any, result: Any) -> Any:
+        return select(self.output_path, frame, merge(self.result_path, raw, self.selected(frame, result)))
+
+    def selected(self, frame: Frame, result: Any) -> Any:
+        """The result after ResultSelector, with Assign evaluated over it: a step of its own so that TestState
+        can show each stage (``afterResultSelector``, then ``afterResultPath``) without a copy of this flow."""
         if self.result_selector is not None:
             result = self.result_selector.evaluate(frame.scope(result), frame.run.services)
         if self.assign is not None:
             frame.assigned = self.assign.evaluate(frame.scope(result), frame.run.services)
-        return select(self.output_path, frame, merge(self.result_path, raw, result))
+        return result
 
     def passthrough(self, frame: Frame, effective: Any, rule: Any = None) -> Any:
         """Output of states without a result (Choice, Wait, Succeed): OutputPath over the effective input.
