@@ -28,8 +28,8 @@ from asl_engine.server.map_runs import MapRunActions
 from asl_engine.server.model import SERVICE_MODEL
 from asl_engine.server.nested import ServiceStateMachines
 from asl_engine.server.runner import Runner
-from asl_engine.server.state_tester import StateTester
 from asl_engine.server.tags import Tags
+from asl_engine.server.test_state import StateTester
 from asl_engine.store import Store
 
 Handler = Callable[[dict[str, Any], Caller], Any]
