@@ -34,6 +34,19 @@ class ServiceStateMachines(StateMachines):
     def client(self, resources: Any, clock: Any, services: Any) -> LocalSfnClient:
         return ServiceSfnClient(self.executions)
 
+    def from_thread(self, loop: asyncio.AbstractEventLoop) -> StateMachines:
+        """This registry for an engine run on a thread of its own (TestState's): each call hops to ``loop``."""
+        return _LoopBoundStateMachines(self.executions, loop)
+
+
+class _LoopBoundStateMachines(ServiceStateMachines):
+    def __init__(self, executions: Executions, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(executions)
+        self.loop = loop
+
+    def client(self, resources: Any, clock: Any, services: Any) -> LocalSfnClient:
+        return _LoopBoundSfnClient(self.executions, self.loop)
+
 
 class ServiceSfnClient(LocalSfnClient):
     """boto3's method names and shapes (datetimes, ClientError) over the service's actions, on its loop."""
@@ -78,6 +91,21 @@ class ServiceSfnClient(LocalSfnClient):
         await self.executions.runner.finished(execution_arn)
         await asyncio.sleep(0)  # let a stop that cancelled it finish recording
         return self.describe_execution(executionArn=execution_arn)
+
+
+class _LoopBoundSfnClient(ServiceSfnClient):
+    """The service's actions touch its store and runner, which belong to the service's loop: a caller on
+    another thread has each action run there and waits for the answer."""
+
+    def __init__(self, executions: Executions, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(executions)
+        self.loop = loop
+
+    def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        async def on_loop() -> dict[str, Any]:
+            return ServiceSfnClient._call(self, operation, params)
+
+        return asyncio.run_coroutine_threadsafe(on_loop(), self.loop).result()
 
 
 def _datetime(key: str, value: Any) -> Any:

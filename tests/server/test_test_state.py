@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.server.helpers import ROLE
+from tests.server.helpers import ROLE, definition, wait_for_end
 
 HELLO = {"Value": "HelloWorld"}
 NESTED = {"initialData": {"fieldFromInput": "value from input", "otherField": "other"},
@@ -362,3 +362,15 @@ def test_stepping_through_a_workflow_state_by_state(sfn) -> None:
     assert step("Check Approval", {"approval": False}) == {"inspectionData": {"input": {"approval": False}},
                                                            "nextState": "Not Approved",
                                                            "output": {"approval": False}, "status": "SUCCEEDED"}
+
+
+def test_an_unmocked_start_execution_starts_one_of_the_services_machines(sfn) -> None:
+    """TestState runs the state on a thread of its own; the child still lands in the service's store."""
+    child = sfn.create_state_machine(name="test-state-child", roleArn=ROLE,
+                                     definition=definition({"Done": {"Type": "Pass", "End": True}}))
+    state = {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution", "End": True,
+             "Parameters": {"StateMachineArn": child["stateMachineArn"], "Input.$": "$"}}
+    out = run(sfn, state, {"hello": "child"})
+    assert out["status"] == "SUCCEEDED"
+    started = wait_for_end(sfn, out["output"]["ExecutionArn"])
+    assert (started["status"], json.loads(started["output"])) == ("SUCCEEDED", {"hello": "child"})

@@ -30,6 +30,7 @@ from asl_engine.runtime.history import dumps
 from asl_engine.runtime.services import Services
 from asl_engine.server.context import Caller
 from asl_engine.server.errors import ApiError
+from asl_engine.server.nested import ServiceStateMachines
 from asl_engine.server.test_state.http_trace import http_trace
 from asl_engine.server.test_state.mock_shape import check_mock_result
 from asl_engine.server.test_state.probe import Probe
@@ -41,8 +42,8 @@ _NUMBERS = frozenset({"maxConcurrency", "toleratedFailureCount", "toleratedFailu
 
 
 class StateTester:
-    """The TestState action; an unmocked Task calls the service's own clients and local functions (the test runs
-    on a thread of its own, so not the service's state machines, which live on the service's loop)."""
+    """The TestState action; an unmocked Task calls the service's own clients, local functions and state machines
+    (the test runs on a thread of its own; calls to the service's state machines hop to the service's loop)."""
 
     def __init__(self, resources: Resources, clock: Clock) -> None:
         self.resources = resources
@@ -69,7 +70,11 @@ class StateTester:
         probe = Probe(machine.plan.states[TESTED_NAME], request, execution)
         machine.plan = dataclasses.replace(machine.plan,
                                            states=MappingProxyType({**machine.plan.states, TESTED_NAME: probe}))
-        resources = Resources(clients=self.resources.clients, functions=self.resources.functions, mocks=_mocks(mock))
+        machines = self.resources.state_machines
+        if isinstance(machines, ServiceStateMachines):
+            machines = machines.from_thread(asyncio.get_running_loop())
+        resources = Resources(clients=self.resources.clients, functions=self.resources.functions, mocks=_mocks(mock),
+                              state_machines=machines)
         result = await asyncio.to_thread(machine.run, request.input, name=execution_name,
                                          clock=VirtualClock(start), resources=resources, services=services)
         return _response(request, probe, result)
