@@ -24,6 +24,9 @@ seed while a ``ReplayCursor`` stands in for the history:
   history has been replayed (``replayed``), so new events always follow the
   stored ones.
 
+A history that went through RedriveExecution replays without what the redrive
+threw away (``replay_redrive``): the states that had not exited run again.
+
 Delivery guarantee: a task call whose outcome is stored is never made again;
 a task call that was in flight when the service died (scheduled, no outcome
 stored) is made once more on resume: at most one extra invocation per
@@ -45,6 +48,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from asl_engine.runtime.history import BRANCH_FIELD, History, details_key, render_details
+from asl_engine.runtime.replay_redrive import MAP_RUN_REDRIVEN, plan_redrives
 
 Branch = tuple[int, ...]
 # Per asyncio task: (cursor, branch, timestamp) of the event the task emitted last.  A frame's events are
@@ -66,23 +70,37 @@ class ReplayCursor:
         """``events``: the stored history in id order; ``start``: the execution's start (if none is stored)."""
         self.execution_arn = execution_arn
         self.events = events
-        self.left = len(events)  # stored events not matched yet
+        plan = plan_redrives(events)  # what redrives threw away is not replayed (see replay_redrive)
+        self.skipped = plan.skip
+        self.anchors = plan.anchors
+        self.map_runs = plan.map_runs
+        self.left = len(events) - len(plan.skip)  # stored events not matched yet
         self.latest = 0  # the highest id matched or appended so far: "the latest event" while replaying
         self._start = events[0]["timestamp"] if events else start
         self._queues: dict[Branch, deque[dict[str, Any]]] = {}
-        for event in events:
-            self._queues.setdefault(tuple(event.get(BRANCH_FIELD, ())), deque()).append(event)
         self._matched = bytearray(len(events) + 2)
+        for event in events:
+            event_id = event["id"]
+            if event_id in plan.skip:
+                self._matched[event_id] = 1
+                continue
+            if event_id in plan.previous:
+                event = {**event, "previousEventId": plan.previous[event_id]}
+            self._queues.setdefault(tuple(event.get(BRANCH_FIELD, ())), deque()).append(event)
         self._watermark = 0  # every id up to it is matched
+        while self._matched[self._watermark + 1]:
+            self._watermark += 1
         self._gates: list[tuple[int, int, asyncio.Future]] = []
         self._order = itertools.count()
         self._done: asyncio.Future | None = None
 
     # -- matching (History.add)
-    def take(self, branch: Branch) -> dict[str, Any] | None:
-        """The next stored event of ``branch``, or None when that branch has none left."""
+    def take(self, branch: Branch, event_type: str | None = None) -> dict[str, Any] | None:
+        """The next stored event of ``branch`` (if it is an ``event_type`` one), or None when there is none."""
         queue = self._queues.get(branch)
-        return queue.popleft() if queue else None
+        if not queue or (event_type is not None and queue[0]["type"] != event_type):
+            return None
+        return queue.popleft()
 
     def matched(self, event: dict[str, Any], branch: Branch) -> None:
         """Record that the stored ``event`` was emitted again; release what waited for it."""
@@ -107,7 +125,7 @@ class ReplayCursor:
         self.latest = max(self.latest, event_id)
 
     def unmatched(self) -> list[dict[str, Any]]:
-        """The stored events not emitted again (yet)."""
+        """The stored events not emitted again (yet), redriven ones aside."""
         return [e for e in self.events if not self._matched[e["id"]]]
 
     # -- where the current frame stands (the clock and the task wrapper ask)
@@ -116,6 +134,11 @@ class ReplayCursor:
         position = _position.get()
         branch = position[1] if position is not None and position[0] is self else ()
         return self._queues.get(branch) or ()
+
+    def rerun(self) -> bool:
+        """Whether the current task runs a frame that a redrive runs again and that has written nothing since."""
+        position = _position.get()
+        return (position[1] if position is not None and position[0] is self else ()) in self.anchors
 
     def position_time(self) -> float:
         """When the current task's last event happened (the execution's start before any)."""
@@ -190,14 +213,35 @@ class ReplayHistory(History):
             if stored is not None:
                 _check(cursor, stored, event_type, previous, details)
                 cursor.matched(stored, branch)
+                if event_type == "MapRunStarted":
+                    self._map_run_redriven(stored, branch)
                 return stored["id"]
             if final:
                 rest = cursor.unmatched()
                 raise cursor.mismatch(rest[0], f"the execution ended ({event_type}) before replaying "
                                                f"{len(rest)} stored event(s)")
+        anchor = cursor.anchors.get(branch)
+        if anchor is not None and previous == anchor[0]:  # the first new event of a redriven frame
+            del cursor.anchors[branch]
+            previous = anchor[1]
         event_id = super().add(event_type, previous, timestamp, details, final=final, branch=branch)
         cursor.appended(event_id, branch, timestamp)
         return event_id
+
+    def _map_run_redriven(self, started: dict[str, Any], branch: Branch) -> None:
+        """After a replayed MapRunStarted: the run's stored MapRunRedriven, or a new one if a redrive reopened it.
+
+        The engine itself does not write this event; it follows the MapRunStarted and the run goes on from it.
+        """
+        cursor = self.cursor
+        stored = cursor.take(branch, MAP_RUN_REDRIVEN)
+        if stored is not None:
+            cursor.matched(stored, branch)
+        elif started["id"] in cursor.map_runs:  # written when the redrive reopened the run
+            count, timestamp = cursor.map_runs.pop(started["id"])
+            details = {"mapRunArn": started["mapRunStartedEventDetails"]["mapRunArn"], "redriveCount": count}
+            cursor.appended(super().add(MAP_RUN_REDRIVEN, started["id"], timestamp, details, branch=branch),
+                            branch, timestamp)
 
     def _render(self, index: int, include_data: bool) -> dict[str, Any]:
         events = self.cursor.events

@@ -6,6 +6,8 @@ start read as they did before the restart.  A sleep (Wait, Retry backoff) that
 ended before the restart is over as soon as the events before its end are
 replayed; one that had not ended waits only what is left until its original
 due time, which may be nothing when that time passed while the service was down.
+A Wait that a redrive runs again is evaluated again: it waits its Seconds from
+the redrive, or until its Timestamp.
 """
 
 from __future__ import annotations
@@ -49,5 +51,8 @@ class ReplayClock(Clock):
             await cursor.reached(upcoming[0]["id"])  # the sleep ended before the restart: it ends right there
             return
         due = cursor.position_time() + seconds  # it began when this frame's last event was written
+        rerun = cursor.rerun()
         await cursor.replayed()
+        if rerun:  # a Wait that a redrive runs again waits again, from now (a Timestamp one until its time)
+            due = self.clock.time() + seconds
         await self.clock.sleep(max(0.0, due - self.clock.time()))

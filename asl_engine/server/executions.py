@@ -1,4 +1,4 @@
-"""The execution actions: start (async, sync), stop, describe, list, history, and task callbacks."""
+"""The execution actions: start (async, sync), stop, redrive, describe, list, history, and task callbacks."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from asl_engine.integrations.api_errors import too_long
 from asl_engine.runtime.clock import Clock
 from asl_engine.runtime.history import _DATA_FIELDS, BRANCH_FIELD
+from asl_engine.runtime.redrive import not_redrivable_reason, redriven_event
 from asl_engine.runtime.services import Services
 from asl_engine.server.aliases import Aliases
 from asl_engine.server.arns import execution_arn, is_express_execution, machine_of_execution, parse_machine
@@ -17,11 +18,15 @@ from asl_engine.server.catalog import Catalog, check_name, describe_for_executio
 from asl_engine.server.context import Caller
 from asl_engine.server.errors import ApiError, does_not_exist, invalid_arn, validation
 from asl_engine.server.pagination import paged
+from asl_engine.server.resume import Replay
 from asl_engine.server.runner import Runner
 from asl_engine.state_machine import InvalidExecutionInput, StateMachine, parse_input
 from asl_engine.store import ExecutionRecord, StateMachineRecord, Store
 
 INPUT_LIMIT = 262_144  # bytes of UTF-8, StartExecution's quota
+# RedriveExecution answers again for "the last 10 client tokens used to successfully redrive the execution",
+# "valid for up to 15 minutes after they are first used" (its API reference)
+REDRIVE_TOKENS, REDRIVE_TOKEN_SECONDS = 10, 900
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,51 @@ class Executions:
         return self.catalog.compiler.get(target.definition, target.machine.name, target.machine.type,
                                          target.role_arn, caller)
 
+    # -- redriving
+    def redrive_execution(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
+        """Continue a FAILED, TIMED_OUT or ABORTED execution from its unsuccessful states (a replay, see resume.py).
+
+        The ExecutionRedriven event and the record's new state are written together, before the execution
+        runs again, so a service that dies right after answering resumes the redrive like any other execution.
+        """
+        arn = params["executionArn"]
+        if is_express_execution(arn):
+            raise ApiError("ExecutionNotRedrivable", "Execution is of an EXPRESS state machine and cannot be "
+                                                     "redriven")
+        record = self._execution(arn)
+        now = self.clock.time()
+        token = params.get("clientToken")
+        for used, date in record.redrive_tokens:  # a token is first used by the redrive it answers for
+            if used == token and now - date <= REDRIVE_TOKEN_SECONDS:
+                return {"redriveDate": date}
+        events = self.store.events(arn)
+        reason = self._not_redrivable(record, len(events), now)
+        if reason is not None:
+            raise ApiError("ExecutionNotRedrivable", reason)
+        parts = arn.split(":")  # arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME, as resume compiles it
+        machine = self.catalog.compiler.get(record.definition, parts[6], record.type, record.role_arn,
+                                            Caller(region=parts[3], account=parts[4]))
+        event = redriven_event(events, now, record.redrive_count + 1)
+        record.status, record.stop, record.output, record.error, record.cause = "RUNNING", None, None, None, None
+        record.redrive_count, record.redrive_date = record.redrive_count + 1, now
+        if token is not None:
+            record.redrive_tokens = [*record.redrive_tokens, [token, now]][-REDRIVE_TOKENS:]
+        with self.store.atomic():
+            self.store.append_event(arn, event)
+            self.store.put_execution(record)
+        events.append(event)
+        replay = Replay.of(record, events, self.clock, self.runner.resources)
+        self.runner.start(record, machine, parse_input(record.input), replay)
+        return {"redriveDate": now}
+
+    def _not_redrivable(self, record: ExecutionRecord, event_count: int, now: float) -> str | None:
+        """AWS's redriveStatusReason for an execution RedriveExecution would refuse now; None if it would not."""
+        if record.status not in ("RUNNING", "SUCCEEDED") and self.store.get_state_machine(
+                record.state_machine_arn) is None:
+            return "State machine is in DELETING status"
+        return not_redrivable_reason(record.status, record.start, record.stop, event_count, record.redrive_count,
+                                     now)
+
     # -- stopping and reading
     def stop_execution(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         record = self._execution(params["executionArn"])
@@ -130,9 +180,13 @@ class Executions:
         r = self._execution(params["executionArn"])
         out = _summary(r) | {"input": r.input, "inputDetails": {"included": True}}
         out |= _outcome(r.output, r.error, r.cause)
-        # RedriveExecution is not served yet, so nothing is redrivable
-        out |= {"redriveStatus": "NOT_REDRIVABLE", "redriveStatusReason": f"Execution is {r.status} and cannot "
-                                                                          "be redriven"}
+        # the history is read only for an execution that could be redriven, to count its events
+        events = 0 if r.status in ("RUNNING", "SUCCEEDED") else len(self.store.events(r.arn))
+        reason = self._not_redrivable(r, events, self.clock.time())
+        if reason is None:
+            out["redriveStatus"] = "REDRIVABLE"
+        else:
+            out |= {"redriveStatus": "NOT_REDRIVABLE", "redriveStatusReason": reason}
         return out
 
     def list_executions(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
@@ -147,8 +201,11 @@ class Executions:
             raise ApiError("StateMachineTypeNotSupported",
                            "This operation is not supported by this type of state machine")
         records = self.store.list_executions(arn, params.get("statusFilter"))
-        return paged("executions", records, params, scope=f"executions:{arn}:{params.get('statusFilter')}",
-                     render=_summary)
+        redrive_filter = params.get("redriveFilter")
+        if redrive_filter is not None:
+            records = [r for r in records if (r.redrive_count > 0) == (redrive_filter == "REDRIVEN")]
+        return paged("executions", records, params,
+                     scope=f"executions:{arn}:{params.get('statusFilter')}:{redrive_filter}", render=_summary)
 
     def get_execution_history(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         arn = params["executionArn"]
@@ -203,9 +260,11 @@ def _express_arn(machine: StateMachine, name: str, seed: int) -> str:
 
 def _summary(r: ExecutionRecord) -> dict[str, Any]:
     out: dict[str, Any] = {"executionArn": r.arn, "stateMachineArn": r.state_machine_arn, "name": r.name,
-                           "status": r.status, "startDate": r.start, "redriveCount": 0}
+                           "status": r.status, "startDate": r.start, "redriveCount": r.redrive_count}
     if r.stop is not None:
         out["stopDate"] = r.stop
+    if r.redrive_date is not None:
+        out["redriveDate"] = r.redrive_date
     if r.version_arn:
         out["stateMachineVersionArn"] = r.version_arn
     if r.alias_arn:

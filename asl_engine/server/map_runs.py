@@ -48,6 +48,32 @@ class MapRunTracker:
             run.status, run.stop = _ENDINGS[kind], event["timestamp"]
             self.store.put_map_run(run)
 
+    def follow(self, events: list[dict[str, Any]], skipped: set[int]) -> None:
+        """Pick up the runs of a replayed history, whose stored events the engine does not write again.
+
+        A run whose end a redrive dropped (``skipped``) runs again: RUNNING, with one more redrive
+        (DescribeMapRun's ``redriveCount`` / ``redriveDate``, the date of the latest ExecutionRedriven).
+        """
+        redriven, running = None, {}  # MapRunStarted id -> ARN of the runs the replayed history leaves open
+        for event in events:
+            if event["type"] == "ExecutionRedriven":
+                redriven = event["timestamp"]
+            if event["id"] in skipped:
+                continue
+            if event["type"] == "MapRunStarted":
+                running[event["id"]] = event["mapRunStartedEventDetails"]["mapRunArn"]
+            elif event["type"] in _ENDINGS:
+                running.pop(event["previousEventId"], None)
+        for started, arn in running.items():
+            run = self.store.get_map_run(arn)
+            if run is None:
+                continue
+            if run.status != "RUNNING":
+                run.status, run.stop = "RUNNING", None
+                run.redrive_count, run.redrive_date = run.redrive_count + 1, redriven
+                self.store.put_map_run(run)
+            self._open[started] = run
+
     def finish(self, map_runs: list[dict[str, Any]], now: float) -> None:
         """Item counts from the ended execution; runs still open were cut short (aborted)."""
         for run in self._open.values():
@@ -108,9 +134,11 @@ class MapRunActions:
                "startDate": run.start, "maxConcurrency": run.max_concurrency,
                "toleratedFailurePercentage": run.tolerated_failure_percentage,
                "toleratedFailureCount": run.tolerated_failure_count, "itemCounts": counts,
-               "executionCounts": counts, "redriveCount": 0}
+               "executionCounts": counts, "redriveCount": run.redrive_count}
         if run.stop is not None:
             out["stopDate"] = run.stop
+        if run.redrive_date is not None:
+            out["redriveDate"] = run.redrive_date
         return out
 
     def update_map_run(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:

@@ -68,6 +68,7 @@ class Runner:
         live = _Live(record, self.store)
         if replay is not None:
             live.last_event = len(replay.cursor.events)
+            live.map_runs.follow(replay.cursor.events, replay.cursor.skipped)
         self._live[record.arn] = live
         live.task = asyncio.get_running_loop().create_task(self._drive(record, machine, input, live, replay))
         return live.task

@@ -73,6 +73,10 @@ class ExecutionRecord:
     stop: float | None = None
     version_arn: str | None = None
     alias_arn: str | None = None
+    redrive_count: int = 0
+    redrive_date: float | None = None
+    # RedriveExecution's idempotency: the last client tokens that redrove it, as [token, redriveDate]
+    redrive_tokens: list[list[Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -90,6 +94,8 @@ class MapRunRecord:
     tolerated_failure_count: int = 0
     total: int = 0
     failed: int = 0
+    redrive_count: int = 0
+    redrive_date: float | None = None
 
 
 def to_doc(record: Any) -> dict[str, Any]:
