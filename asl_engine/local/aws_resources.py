@@ -1,9 +1,10 @@
 """The template's plain resources created in moto, with the properties CloudFormation would pass.
 
 Only the types the local stack's services read are created: DynamoDB
-tables, SQS queues, SNS topics, S3 buckets, CloudWatch alarms and SageMaker
-model package groups.  Roles, policies, schemas and pipes need no backing
-object for the workflows to run.
+tables, SQS queues, SNS topics, S3 buckets (with their EventBridge
+notifications), CloudWatch alarms and SageMaker model package groups.
+Roles and policies need no backing object; pipes and schemas are the
+stack's own services (``pipes``, ``eventbus``).
 """
 
 from __future__ import annotations
@@ -35,6 +36,17 @@ def _queue(client: Client, r: Resource) -> None:
     client("sqs").create_queue(QueueName=r.name, Attributes=attributes)
 
 
+def _bucket(client: Client, r: Resource) -> None:
+    """The bucket, and its EventBridge notifications when enabled: S3 then sends every object event to the
+    account's default bus (see ``service_events``)."""
+    s3 = client("s3")
+    s3.create_bucket(Bucket=r.name)
+    notifications = r.properties.get("NotificationConfiguration") or {}
+    if (notifications.get("EventBridgeConfiguration") or {}).get("EventBridgeEnabled") in (True, "true"):
+        s3.put_bucket_notification_configuration(Bucket=r.name,
+                                                 NotificationConfiguration={"EventBridgeConfiguration": {}})
+
+
 def _alarm(client: Client, r: Resource) -> None:
     keys = ("AlarmDescription", "Namespace", "MetricName", "Dimensions", "Statistic", "Period", "EvaluationPeriods",
             "Threshold", "ComparisonOperator", "TreatMissingData", "AlarmActions", "OKActions", "DatapointsToAlarm")
@@ -45,7 +57,7 @@ CREATORS: dict[str, Callable[[Client, Resource], None]] = {
     "AWS::DynamoDB::Table": _table,
     "AWS::SQS::Queue": _queue,
     "AWS::SNS::Topic": lambda client, r: client("sns").create_topic(Name=r.name),
-    "AWS::S3::Bucket": lambda client, r: client("s3").create_bucket(Bucket=r.name),
+    "AWS::S3::Bucket": _bucket,
     "AWS::CloudWatch::Alarm": _alarm,
     "AWS::SageMaker::ModelPackageGroup": lambda client, r: client("sagemaker").create_model_package_group(
         ModelPackageGroupName=r.name),

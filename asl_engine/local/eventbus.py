@@ -1,8 +1,9 @@
-"""The template's EventBridge wiring on the in-process EventBridge service and Scheduler.
+"""The template's EventBridge wiring on the in-process EventBridge service, Scheduler and schema registry.
 
 Buses, rules with their targets (input transformers, retry policies and
-dead-letter queues as written), archives and ScheduleV2 schedules are
-created through the services' own API operations, so a template that
+dead-letter queues as written), archives, ScheduleV2 schedules, schema
+registries, schemas and discoverers are created through the services' own
+API operations (the classes ``asl serve`` answers with), so a template that
 AWS would refuse (a bad pattern, too many targets) is refused here too.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from botocore import xform_name
@@ -18,6 +21,7 @@ from botocore.exceptions import ClientError
 from asl_engine.eventbridge.errors import EventBridgeError
 from asl_engine.eventbridge.invokers import Invokers
 from asl_engine.eventbridge.scheduler import Scheduler
+from asl_engine.eventbridge.schemas.service import Schemas
 from asl_engine.eventbridge.service import EventBridge
 from asl_engine.eventbridge.timers import Timers
 from asl_engine.local.hooks import Answer
@@ -61,3 +65,27 @@ def deploy_events(app: Application, timers: Timers, invokers: Invokers, *, seed:
     for schedule in app.schedules:
         scheduler.create_schedule(**schedule.request)
     return bridge, scheduler
+
+
+# CloudFormation's properties of each EventSchemas type that its Create* request takes, in creation order
+_SCHEMA_TYPES = {
+    "AWS::EventSchemas::Registry": ("create_registry", ("RegistryName", "Description")),
+    "AWS::EventSchemas::Schema": ("create_schema", ("RegistryName", "SchemaName", "Type", "Content", "Description")),
+    "AWS::EventSchemas::Discoverer": ("create_discoverer", ("SourceArn", "Description", "CrossAccount")),
+}
+
+
+def deploy_schemas(app: Application, bridge: EventBridge, now: Callable[[], datetime]) -> Schemas:
+    """The template's registries, schemas and discoverers; a started discoverer records the schema of every
+    event its bus accepts, as ``asl serve``'s does.  Tags are a list in CloudFormation, a map in the API."""
+    schemas = Schemas(account=app.resolver.naming.account, region=app.resolver.naming.region, now=now)
+    for kind, (operation, keys) in _SCHEMA_TYPES.items():
+        for resource in app.resources.values():
+            if resource.type == kind:
+                props = resource.properties
+                request = {k: props[k] for k in keys if k in props}
+                if props.get("Tags"):
+                    request["Tags"] = {t["Key"]: t["Value"] for t in props["Tags"]}
+                getattr(schemas, operation)(**request)
+    bridge.observers.append(schemas.observe)
+    return schemas

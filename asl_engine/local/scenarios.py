@@ -1,4 +1,7 @@
-"""The README's main job: drift on the bus -> retraining -> approval -> guarded canary deployment.
+"""The README's main job: drift measured -> alarm -> retraining -> approval -> guarded canary deployment.
+
+The drift is a FeatureDrift datapoint put in CloudWatch: the template's
+drift alarm evaluates it and its state change reaches the bus, as on AWS.
 
 ``canary``: the candidate beats production, the reviewer approves it in the
 model registry, and the canary takes 25 % of the traffic, bakes, then takes
@@ -9,7 +12,6 @@ retraining ends with the failure notification.  Both run on a VirtualClock.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,11 +43,12 @@ class Outcome:
         return (self.retraining, self.deployment) == (retraining, deployment)
 
 
-def drift_event(app: Application, now: datetime) -> dict:
-    """The sample drift alarm event of the project (``events/drift_alarm.json``), happening now."""
-    event = json.loads((app.path.parent / "events" / "drift_alarm.json").read_text())
-    event["time"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return event
+def measure_drift(stack: LocalStack, value: float) -> None:
+    """The model monitor's FeatureDrift measurement, put on the metric the template's drift alarm watches."""
+    [alarm] = stack.client("cloudwatch").describe_alarms(AlarmNames=[str(stack.app.ref("DriftAlarm"))])["MetricAlarms"]
+    stack.client("cloudwatch").put_metric_data(Namespace=alarm["Namespace"], MetricData=[{
+        "MetricName": alarm["MetricName"], "Dimensions": alarm["Dimensions"], "Value": value,
+        "Timestamp": stack.clock.now()}])
 
 
 def run_scenario(name: str, app: Application, out: TextIO, function_log: Path | None = None) -> Outcome:
@@ -57,8 +60,9 @@ def run_scenario(name: str, app: Application, out: TextIO, function_log: Path | 
     async def scenario(stack: LocalStack) -> Outcome:
         stack.timeline.subscribe(Progress(START, out))
         await stack.idle(300)  # the production endpoint comes up
-        print(f"--- drift alarm event put on the bus at {clock.now():%H:%M:%S}", file=out, flush=True)
-        stack.emit(drift_event(app, clock.now()))
+        print(f"--- feature drift 0.31 measured at {clock.now():%H:%M:%S} (the drift alarm's threshold is 0.2)",
+              file=out, flush=True)
+        measure_drift(stack, 0.31)
         [retraining] = await stack.finished("RetrainingStateMachine")
         [update] = await stack.finished("EndpointUpdateStateMachine")
         await stack.idle(60)  # the last deployment events reach the notifier

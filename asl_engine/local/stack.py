@@ -2,10 +2,14 @@
 
 moto holds the template's resources; the engine runs its state machines;
 the in-process EventBridge service and Scheduler carry its rules, targets,
-archives and schedules; the simulator makes SageMaker and Batch take time
-and emits their events to the default bus, from where the template's own
-forwarding rule takes them to the ``mlops`` bus.  Functions are the
-template's Python handlers, and their Step Functions calls reach the engine.
+archives and schedules, its pipes poll their sources and its discoverers
+record schemas (``asl serve``'s Pipes and Schemas code); the simulator makes
+SageMaker and Batch take time and emits their events to the default bus,
+from where the template's own forwarding rule takes them to the ``mlops``
+bus, and so do S3 (objects put in a bucket with EventBridge notifications)
+and CloudWatch (alarms changing state, evaluated when their metric gets
+data), see ``service_events``.  Functions are the template's Python
+handlers, and their Step Functions calls reach the engine.
 
 Everything runs on the clock's event loop: use ``async with LocalStack(...)``
 inside it, or ``LocalStack.run(scenario)`` to make the loop and run a
@@ -19,26 +23,31 @@ import asyncio
 import io
 import json
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from asl_engine.eventbridge.arns import bus_name
 from asl_engine.eventbridge.invokers import Invokers
+from asl_engine.eventbridge.pipes.supervisor import PipeSupervisor
 from asl_engine.eventbridge.timers import Timers
 from asl_engine.integrations.clients import start_moto
 from asl_engine.integrations.lambda_.providers import LocalFunctions
 from asl_engine.integrations.registry import Resources
-from asl_engine.local import hooks
+from asl_engine.local import hooks, service_events
 from asl_engine.local.aws_resources import create_resources
-from asl_engine.local.eventbus import answer_with, deploy_events
+from asl_engine.local.eventbus import answer_with, deploy_events, deploy_schemas
 from asl_engine.local.hooks import LocalClients
 from asl_engine.local.lambda_targets import AsyncLambdaTargets
+from asl_engine.local.pipes import LocalPipeTargets, deploy_pipes
+from asl_engine.local.service_events import ServiceEvent
 from asl_engine.local.stepfunctions import Execution, LocalStepFunctions
 from asl_engine.local.world import World, WorldSettings
 from asl_engine.runtime.clock import Clock, VirtualClock
 from asl_engine.runtime.services import Services
 from asl_engine.sam.application import Application, load_application
 from asl_engine.sim import Durations, Simulator
+from asl_engine.sim.events import EventEmitter
 from asl_engine.state_machine import StateMachine
 
 T = TypeVar("T")
@@ -59,6 +68,7 @@ class LocalStack:
         self.service_events: list[dict[str, Any]] = []
         self.lambda_results: list[tuple[str, Any, bool]] = []  # (function, response, failed) of async invokes
         self._tasks: list[asyncio.Task] = []
+        self._pipe_supervisor: PipeSupervisor | None = None  # made on the loop, with the pipes
 
     def client(self, service: str) -> Any:
         return self.clients.client(service)
@@ -74,11 +84,11 @@ class LocalStack:
         _fresh_moto()
         self.sim = Simulator(self.clock, sink=self._from_any_thread, account=self.account, region=self.region,
                              durations=self.durations).attach()
+        self._service_events = EventEmitter(self.emit, self.account, self.region)
         try:
             self._deploy()
         except BaseException:
-            self.sim.detach()
-            hooks.serve({})
+            await self._stop()
             raise
         self._tasks = [asyncio.ensure_future(self.sim.follow()), asyncio.ensure_future(self.timers.serve())]
         return self
@@ -108,11 +118,22 @@ class LocalStack:
         hooks.serve({"sfn": self.stepfunctions.answer, "eventbridge": answer_with(self.events),
                      "scheduler": answer_with(self.scheduler)}, self._loop)
         self.events.observers.append(self._on_bus)
+        self.schemas = deploy_schemas(self.app, self.events, self.clock.now)
+        self.pipes, self._pipe_supervisor = deploy_pipes(self.app, LocalPipeTargets(
+            self.client, self.stepfunctions, functions, self.events, self.clock, region=self.region,
+            account=self.account), self.clock)
+        service_events.attach(self.account, self.region, self)  # last: what S3 and CloudWatch emit needs the bus
 
     async def __aexit__(self, *exc: object) -> None:
+        await self._stop()
+
+    async def _stop(self) -> None:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._pipe_supervisor is not None:
+            await self._pipe_supervisor.close()
+        service_events.detach(self.account, self.region, self)
         hooks.serve({})
         self.sim.detach()
 
@@ -136,6 +157,19 @@ class LocalStack:
         self.service_events.append(event)
         self.world.observe(event)
         self.events.accept_event("default", event)
+
+    # service_events' listener: S3 and CloudWatch calls reach it from whichever thread made them
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def service_event(self, event: ServiceEvent) -> None:
+        self._loop.call_soon_threadsafe(lambda: self._service_events.emit(
+            event.source, event.detail_type, event.resources, event.detail, self.clock.now()))
+
+    def message_sent(self, queue_arn: str) -> None:
+        if self._pipe_supervisor is not None:
+            self._loop.call_soon_threadsafe(self._pipe_supervisor.wake, queue_arn)
 
     def put_events(self, *entries: dict[str, Any]) -> dict[str, Any]:
         """PutEvents, as an application (or the AWS CLI) calls it."""

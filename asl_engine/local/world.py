@@ -5,7 +5,8 @@
 - the training script, which writes the evaluation report next to the model when a training job completes;
 - the approver, who reviews a registered model package and approves or rejects it in the registry
   (UpdateModelPackage), which is what emits the model-package event the approval callback reacts to;
-- optionally an incident: the rollback alarm going into ALARM some time after a canary started.
+- optionally an incident: the endpoint answering with server errors some time after a canary started, which
+  the endpoint's Invocation5XXErrors metric records, and the rollback alarm on it goes into ALARM.
 """
 
 from __future__ import annotations
@@ -83,13 +84,16 @@ class World:
     def _incident(self, entry: Entry) -> None:
         if entry.kind == "traffic" and entry.state == "canary" and entry.resource == f"endpoint/{self.endpoint}":
             delay = timedelta(seconds=self.settings.alarm_after_canary or 0)
-            self.sim.at(entry.time + delay, self._fire_rollback_alarm)
+            self.sim.at(entry.time + delay, self._errors_on_endpoint)
 
-    def _fire_rollback_alarm(self) -> None:
-        from moto.backends import get_backend
-
-        account, region = self.app.resolver.naming.account, self.app.resolver.naming.region
-        cloudwatch = get_backend("cloudwatch")[account][region]
-        cloudwatch.set_alarm_state(str(self.app.ref("RollbackAlarm")), "Invocation5XXErrors above 5 for 2 minutes",
-                                   "{}", "ALARM")
-        self.sim.timeline.status(self.sim.clock.now(), f"alarm/{self.app.ref('RollbackAlarm')}", "ALARM")
+    def _errors_on_endpoint(self) -> None:
+        """Two minutes of 5xx answers on the endpoint, as SageMaker reports them per minute: the rollback alarm
+        (Sum > 5 over 2 periods of 60 s) breaches on its own evaluation, as it would in CloudWatch."""
+        alarm = str(self.app.ref("RollbackAlarm"))
+        [config] = self.client("cloudwatch").describe_alarms(AlarmNames=[alarm])["MetricAlarms"]
+        now = self.sim.clock.now()
+        self.client("cloudwatch").put_metric_data(Namespace=config["Namespace"], MetricData=[
+            {"MetricName": config["MetricName"], "Dimensions": config["Dimensions"], "Value": 12.0, "Unit": "Count",
+             "Timestamp": now - timedelta(seconds=seconds)} for seconds in (60, 0)])
+        [after] = self.client("cloudwatch").describe_alarms(AlarmNames=[alarm])["MetricAlarms"]
+        self.sim.timeline.status(now, f"alarm/{alarm}", after["StateValue"], reason=after["StateReason"])

@@ -4,9 +4,20 @@ Validation runs in two passes, as the service does: the model's constraints
 (ranges, enums, required members; see ``constraints``), then the rules of
 deployment guardrails that depend on the green fleet: a canary is at most
 half of its capacity, a linear step between 10 % and 50 %, a rolling batch
-at most half, and the deployment's time budget larger than its waits.  The
-second pass's wording follows the SageMaker guide's statement of each rule
-(it was not recorded from the live API).
+between 5 % and 50 %, and the deployment's time budget larger than its waits.
+Both refusals are SageMaker's ``ValidationException`` (HTTP 400).
+
+Where the second pass's rules and words come from (checked 2026-11): no
+recording of the live API's text for these refusals was found (GitHub issues,
+AWS docs, RESEARCH.md §4.1), so each message states the documented rule in
+the words of its source, and says which source in a comment:
+- botocore ``sagemaker/2017-07-24`` shape docs: ``TrafficRoutingConfig.CanarySize`` ("less than or equal to
+  50% of the variant's total instance count"), ``.LinearStepSize`` ("10-50%"), ``RollingUpdatePolicy.
+  MaximumBatchSize`` ("between 5% to 50%"), ``BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds``
+  ("should be larger than the total waiting time"), ``DeploymentConfig.BlueGreenUpdatePolicy`` ("Only one
+  update policy should be used"); the same sentences are in the API reference and CloudFormation pages;
+- the SageMaker guide, deployment-guardrails-blue-green-canary ("the canary size should be less than or
+  equal to 50% of the new fleet's capacity").
 
 Planning turns a valid config into the traffic steps the controller
 executes: the number of green instances taking traffic after each shift.
@@ -69,7 +80,7 @@ def validate(config: dict[str, Any], green_instances: int, *, path: str = "deplo
     if message:
         raise InvalidDeploymentConfig(message)
     blue_green, rolling = config.get("BlueGreenUpdatePolicy"), config.get("RollingUpdatePolicy")
-    if blue_green and rolling:
+    if blue_green and rolling:  # wording: the botocore doc of DeploymentConfig.BlueGreenUpdatePolicy
         raise InvalidDeploymentConfig("Only one update policy can be specified in the DeploymentConfig: "
                                       "BlueGreenUpdatePolicy or RollingUpdatePolicy.")
     if blue_green:
@@ -77,24 +88,26 @@ def validate(config: dict[str, Any], green_instances: int, *, path: str = "deplo
         kind = routing["Type"]
         if kind == "CANARY":
             size = routing.get("CanarySize")
-            if size is None:
+            if size is None:  # undocumented (the model has CanarySize optional): a canary without a size is refused
                 raise InvalidDeploymentConfig("CanarySize must be specified when TrafficRoutingConfiguration "
                                               "Type is CANARY.")
-            if _fraction(size, green_instances) > 0.5:
+            if _fraction(size, green_instances) > 0.5:  # wording: the guide's canary page
                 raise InvalidDeploymentConfig("CanarySize must be less than or equal to 50% of the new fleet's "
                                               f"capacity ({green_instances} instance(s)).")
         if kind == "LINEAR":
             size = routing.get("LinearStepSize")
-            if size is None:
+            if size is None:  # undocumented, as for CanarySize
                 raise InvalidDeploymentConfig("LinearStepSize must be specified when TrafficRoutingConfiguration "
                                               "Type is LINEAR.")
-            if not 0.1 <= _fraction(size, green_instances) <= 0.5:
+            if not 0.1 <= _fraction(size, green_instances) <= 0.5:  # rule: botocore's LinearStepSize doc
                 raise InvalidDeploymentConfig("LinearStepSize must be between 10% and 50% of the new fleet's "
                                               f"capacity ({green_instances} instance(s)).")
-    if rolling and _fraction(rolling["MaximumBatchSize"], green_instances) > 0.5:
-        raise InvalidDeploymentConfig("MaximumBatchSize must be less than or equal to 50% of the endpoint's "
-                                      f"capacity ({green_instances} instance(s)).")
+    # rule and wording: botocore's RollingUpdatePolicy.MaximumBatchSize doc (5 % is the lower bound too)
+    if rolling and not 0.05 <= _fraction(rolling["MaximumBatchSize"], green_instances) <= 0.5:
+        raise InvalidDeploymentConfig("MaximumBatchSize must be between 5% and 50% of the variant's total instance "
+                                      f"count ({green_instances} instance(s)).")
     planned = plan(config, green_instances)
+    # rule: botocore's MaximumExecutionTimeoutInSeconds doc; the total counts the waits the plan bakes
     if planned.timeout is not None and planned.timeout <= planned.total_wait:
         raise InvalidDeploymentConfig(f"MaximumExecutionTimeoutInSeconds ({planned.timeout}) must be larger than the "
                                       f"total waiting time of the deployment ({planned.total_wait} seconds).")

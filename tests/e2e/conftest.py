@@ -3,7 +3,6 @@ VirtualClock; each test runs one scenario coroutine on a fresh stack."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,15 +37,6 @@ def run(scenario: Callable[[LocalStack], Awaitable[Any]], **world: Any) -> tuple
         return await scenario(stack)
 
     return stack, stack.run(main)
-
-
-def sample(name: str, now: datetime | None = None) -> dict[str, Any]:
-    """A sample event of ``events/``, with the deployed bucket name and, if given, the time ``now``."""
-    text = (ROOT / "events" / name).read_text().replace('"mlops-data"', f'"{APP.ref("DataBucket")}"')
-    event = json.loads(text)
-    if now is not None:
-        event["time"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return event
 
 
 def states(execution: Any) -> list[str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from tests.e2e.conftest import APP, green_shares, outcomes, run, sample
+from asl_engine.local.scenarios import measure_drift
+from tests.e2e.conftest import APP, green_shares, outcomes, run
 
 UPDATE = APP.state_machines["EndpointUpdateStateMachine"]
 PACKAGE = "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/2"
@@ -24,7 +25,7 @@ def deploy(**extra):
 
 def test_rollback_alarm_mid_canary_rolls_the_retraining_deployment_back():
     async def scenario(stack):
-        stack.emit(sample("drift_alarm.json", stack.clock.now()))
+        measure_drift(stack, 0.31)
         [retraining] = await stack.finished("RetrainingStateMachine")
         [update] = await stack.finished("EndpointUpdateStateMachine")
         await stack.idle(60)

@@ -3,7 +3,8 @@ retraining ends as designed: approved -> canary deployment, rejected -> producti
 
 from __future__ import annotations
 
-from tests.e2e.conftest import APP, green_shares, outcomes, run, sample, states
+from asl_engine.local.scenarios import measure_drift
+from tests.e2e.conftest import APP, green_shares, outcomes, run, states
 
 
 async def _first_retraining(stack):
@@ -17,12 +18,15 @@ async def _first_retraining(stack):
 
 def test_drift_alarm_retrains_and_deploys_through_approval_and_canary():
     async def scenario(stack):
-        stack.emit(sample("drift_alarm.json", stack.clock.now()))
+        measure_drift(stack, 0.31)  # the drift alarm (Maximum > 0.2) goes into ALARM
         return await _first_retraining(stack)
 
     stack, retraining = run(scenario)
     assert retraining.result.status == "SUCCEEDED", (retraining.result.error, retraining.result.cause)
     assert retraining.name.startswith("drift-")  # started by the drift adapter, named after the event
+    [alarm_event] = [e for e in stack.service_events if e["detail-type"] == "CloudWatch Alarm State Change"]
+    assert retraining.name == f"drift-{alarm_event['id']}"
+    assert (alarm_event["detail"]["previousState"]["value"], alarm_event["detail"]["state"]["value"]) == ("OK", "ALARM")
     assert states(retraining) == ["Defaults", "Request", "PrepareData", "Train", "Evaluate", "BeatsProduction",
                                   "RegisterModel", "WaitForApproval", "Deploy", "NotifyDeployed"]
     assert retraining.result.output["approval"]["approved"] is True
@@ -46,7 +50,8 @@ def test_drift_alarm_retrains_and_deploys_through_approval_and_canary():
 
 def test_new_training_data_retrains_with_the_transformed_input():
     async def scenario(stack):
-        stack.emit(sample("s3_object_created.json", stack.clock.now()))
+        stack.client("s3").put_object(Bucket=APP.ref("DataBucket"), Key="incoming/2026-11-27/churn.csv",
+                                      Body=b"id,churned\n1,0\n")  # S3 sends "Object Created" to EventBridge
         return await _first_retraining(stack)
 
     _, retraining = run(scenario)
@@ -69,7 +74,7 @@ def test_weekly_schedule_retrains_on_monday_morning():
 
 def test_rejected_model_is_not_deployed():
     async def scenario(stack):
-        stack.emit(sample("drift_alarm.json", stack.clock.now()))
+        measure_drift(stack, 0.31)  # the drift alarm (Maximum > 0.2) goes into ALARM
         return await _first_retraining(stack)
 
     stack, retraining = run(scenario, decision="Rejected")
@@ -81,7 +86,7 @@ def test_rejected_model_is_not_deployed():
 
 def test_worse_candidate_keeps_production():
     async def scenario(stack):
-        stack.emit(sample("drift_alarm.json", stack.clock.now()))
+        measure_drift(stack, 0.31)  # the drift alarm (Maximum > 0.2) goes into ALARM
         return await _first_retraining(stack)
 
     _, retraining = run(scenario, auc=0.80)

@@ -236,6 +236,11 @@ def error_of(world, **kwargs) -> str:
     (blue_green("LINEAR", wait=600, timeout=1200, LinearStepSize={"Type": "CAPACITY_PERCENT", "Value": 25}),
      "MaximumExecutionTimeoutInSeconds (1200) must be larger than the total waiting time of the deployment "
      "(2100 seconds)."),
+    ({"RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 4},
+                              "WaitIntervalInSeconds": 0}},
+     "MaximumBatchSize must be between 5% and 50% of the variant's total instance count (4 instance(s))."),
+    ({"RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 3}, "WaitIntervalInSeconds": 0}},
+     "MaximumBatchSize must be between 5% and 50% of the variant's total instance count (4 instance(s))."),
     ({**blue_green("ALL_AT_ONCE"), "RollingUpdatePolicy": {"MaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 1},
                                                            "WaitIntervalInSeconds": 0}},
      "Only one update policy can be specified in the DeploymentConfig: BlueGreenUpdatePolicy or "

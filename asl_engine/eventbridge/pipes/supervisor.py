@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Callable
 
 from .environment import PipeEnvironment
-from .poller import PipePoller
+from .poller import POLL_INTERVAL, PipePoller
 from .processing import PipeProcessor
 from .service import Pipe
 from .sources import open_source
@@ -16,9 +16,10 @@ from .sources import open_source
 class PipeSupervisor:
     """``sync`` is the Pipes object's ``on_change``; it needs the running event loop (the server's)."""
 
-    def __init__(self, env: PipeEnvironment, time: Callable[[], float]) -> None:
+    def __init__(self, env: PipeEnvironment, time: Callable[[], float], interval: float = POLL_INTERVAL) -> None:
         self.env = env
         self._time = time
+        self._interval = interval  # between polls of an idle source; ``wake`` polls at once
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._pollers: dict[str, PipePoller] = {}
 
@@ -29,9 +30,15 @@ class PipeSupervisor:
             task.cancel()
         if pipe.running:
             processor = PipeProcessor(pipe.spec, pipe.compiled, self.env)
-            poller = PipePoller(processor, open_source(pipe.spec, self.env, self._time), self._time)
+            poller = PipePoller(processor, open_source(pipe.spec, self.env, self._time), self._time, self._interval)
             self._pollers[pipe.arn] = poller
             self._tasks[pipe.arn] = asyncio.ensure_future(poller.run())
+
+    def wake(self, source_arn: str) -> None:
+        """The pipes reading ``source_arn`` poll now (it got records)."""
+        for poller in self._pollers.values():
+            if poller.source.arn == source_arn:
+                poller.wake()
 
     def polls(self) -> dict[str, int]:
         """Finished polls of each running pipe, by ARN."""
