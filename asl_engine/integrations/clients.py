@@ -9,6 +9,7 @@ Tests swap the whole backend with one object instead of patching clients.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from asl_engine.integrations.services import moto_gaps
@@ -43,6 +44,8 @@ class ClientFactory:
         self.account = account
         self._clients: dict[tuple[str, str], Any] = {}
         self._buses: dict[str, Any] = {}
+        # a host with EventBridge of its own (asl serve) answers events:putEvents with the buses its API shows
+        self.bus_provider: Callable[[str], Any] | None = None
         self._lock = threading.Lock()
 
     def _moto_account(self, request: Any, **_: Any) -> None:
@@ -85,6 +88,8 @@ class ClientFactory:
         region = region or self.region
         if self.backend != "moto":
             return self.client("events", region)
+        if self.bus_provider is not None:
+            return self.bus_provider(region)
         from asl_engine.eventbridge.service import EventBridge
 
         with self._lock:

@@ -46,6 +46,8 @@ class EventServices:
         self._peers: dict[tuple[str, str], EventBridge] = {}  # buses of every region reach one another
         self._regions: dict[tuple[str, str], RegionServices] = {}
         self._task: asyncio.Future[None] | None = None
+        clients = service.resources.clients  # a workflow's events:putEvents lands on the buses the API shows
+        clients.bus_provider = lambda region: self.region(Caller(region=region, account=clients.account)).events
         self.events_api = EventsEndpoint(lambda caller: self.region(caller).events)
         self.rest_apis = {
             "scheduler": RestEndpoint("scheduler", Scheduler, lambda caller: self.region(caller).scheduler),

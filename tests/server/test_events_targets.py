@@ -133,3 +133,24 @@ def test_schedules_fire_on_a_real_clock_server() -> None:
         eventually(lambda: executions(sfn, target), timeout=10)
     finally:
         server.stop()
+
+
+def test_a_workflows_put_events_reaches_the_buses_the_api_shows(server: Server, events, sfn) -> None:
+    """An ``events:putEvents`` Task in a served execution lands on the server's bus, where its rules see it."""
+    sqs = server.client("sqs")
+    url = sqs.create_queue(QueueName=unique("from-workflow"))["QueueUrl"]
+    queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    bus = unique("workflow-bus")
+    events.create_event_bus(Name=bus)
+    events.put_rule(Name="workflow-done", EventBusName=bus, EventPattern=json.dumps({"source": ["workflow"]}))
+    events.put_targets(Rule="workflow-done", EventBusName=bus, Targets=[{"Id": "q", "Arn": queue}])
+    publish = definition({"Publish": {
+        "Type": "Task", "Resource": "arn:aws:states:::events:putEvents", "End": True,
+        "Parameters": {"Entries": [{"EventBusName": bus, "Source": "workflow", "DetailType": "done",
+                                    "Detail": {"run.$": "$.run"}}]}}})
+    arn = sfn.create_state_machine(name=unique("publisher"), roleArn=ROLE, definition=publish)["stateMachineArn"]
+    started = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"run": 42}))
+    assert wait_for_end(sfn, started["executionArn"])["status"] == "SUCCEEDED"
+    messages = eventually(lambda: sqs.receive_message(QueueUrl=url).get("Messages"))
+    assert json.loads(messages[0]["Body"])["detail"] == {"run": 42}
+    events.delete_event_bus(Name=bus)
