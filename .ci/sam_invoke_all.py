@@ -2,13 +2,13 @@
 
 Why this exists: ``sam local invoke`` proves what the in-process tests cannot, that each function's
 build artifact imports and answers in the Lambda runtime's container.  Its AWS calls must reach
-something, so one ``asl serve`` (Step Functions itself, moto for every other service, on one port) is
-started bound to 0.0.0.0 and every function's container reaches it through the docker bridge's gateway
-(AWS_ENDPOINT_URL in the built template; the repository's template is left as it deploys).  The stack's
-tables, topic, buckets and state machines are created there with the names the template gives them,
-each function's prerequisites are seeded (an evaluation report, a workflow waiting on a real task
-token), and each answer and its cheap side effects (item written, message published, token accepted,
-execution started) are checked.  ``sam local invoke`` exits 0 even when the function raises, so only
+something, so one ``asl serve --template template.yaml`` (Step Functions itself, moto for every other
+service, on one port, with the stack's tables, topic, buckets, rules and state machines deployed under the
+names the template gives them) is started bound to 0.0.0.0 and every function's container reaches it
+through the docker bridge's gateway (AWS_ENDPOINT_URL in the built template; the repository's template is
+left as it deploys).  Each function's prerequisites are seeded (an evaluation report, a workflow waiting on
+a real task token), and each answer and its cheap side effects (item written, message published, token
+accepted, execution started) are checked.  ``sam local invoke`` exits 0 even when the function raises, so only
 the answer decides.
 
 Usage: sam_invoke_all.py SAM BUILT_TEMPLATE GATEWAY [--port 5055] [--work DIR]
@@ -30,7 +30,6 @@ from typing import Any
 
 import boto3
 
-from asl_engine.local.aws_resources import create_resources
 from asl_engine.sam import load_application
 from asl_engine.sam.application import Application
 from asl_engine.sam.template import load_template
@@ -54,12 +53,12 @@ class Aws:
         return self._clients[service]
 
     def deploy(self) -> None:
-        """The template's tables, topic, queues, buckets and state machines, plus an inbox queue subscribed to
-        the notification topic so that what the functions publish can be read back."""
-        create_resources(self.app, self)
+        """Checks that ``asl serve --template`` deployed the template's state machines as resolved here, and
+        adds the CI's inbox: a queue subscribed to the notification topic, so what the functions publish can
+        be read back."""
         for spec in self.app.state_machines.values():
-            self("stepfunctions").create_state_machine(name=spec.name, definition=spec.definition, roleArn=ROLE,
-                                                       type=spec.type)
+            described = self("stepfunctions").describe_state_machine(stateMachineArn=spec.arn)
+            assert described["definition"] == spec.definition, f"{spec.name} is not the template's"
         self.inbox = self.queue("mlops-ci-inbox")
         arn = self("sqs").get_queue_attributes(QueueUrl=self.inbox, AttributeNames=["QueueArn"])
         self("sns").subscribe(TopicArn=self.app.ref("NotificationTopic"), Protocol="sqs",
@@ -244,10 +243,11 @@ def run_case(aws: Aws, sam: str, built: Path, logical_id: str, work: Path) -> Re
 
 
 def start_serve(port: int, log: Path) -> subprocess.Popen:
-    """``asl serve`` on every interface (the containers come in through the bridge), nothing persisted."""
+    """``asl serve --template`` on every interface (the containers come in through the bridge), nothing
+    persisted; it listens once the template is deployed."""
     process = subprocess.Popen([sys.executable, "-m", "asl_engine.cli", "serve", "--host", "0.0.0.0",
-                                "--port", str(port), "--db", ":memory:"], stdout=log.open("w"),
-                               stderr=subprocess.STDOUT, cwd=ROOT)
+                                "--port", str(port), "--db", ":memory:", "--template", str(ROOT / "template.yaml")],
+                               stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=ROOT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

@@ -92,11 +92,12 @@ def _check(shape: Shape, value: Any, path: str, problems: list[str], options: Op
                                 or (isinstance(value, bool) and bool not in expected)):
         raise WrongType(f"Expected a {shape.type_name} value at '{path or '$'}', got {type(value).__name__}")
     meta = shape.metadata
-    where = f"at '{path}'"
-    text = options.render(value, shape) if options.render is not None else str(value)
-    shown = where if meta.get("sensitive") else f"'{_short(text, options.shown_chars)}' {where}"
 
     def fail(constraint: str) -> None:
+        # the value is rendered only here: str() of every valid request's whole body cost more than the checks
+        where = f"at '{path}'"
+        text = options.render(value, shape) if options.render is not None else str(value)
+        shown = where if meta.get("sensitive") else f"'{_short(text, options.shown_chars)}' {where}"
         problems.append(f"Value {shown} failed to satisfy constraint: {constraint}")
 
     if shape.type_name == "structure":

@@ -117,21 +117,44 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return worst
 
 
+def _parameter_overrides(specs: list[str]) -> dict[str, str]:
+    out = {}
+    for spec in specs:
+        key, sep, value = spec.partition("=")
+        if not sep or not key:
+            raise argparse.ArgumentTypeError(f"--parameter-overrides {spec!r}: expected Key=Value")
+        out[key] = value
+    return out
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve until a signal; a template refused (2, or 3 for a state machine's definition) or an unusable
+    store (2) stops it before anything is stored."""
+    from asl_engine.sam import TemplateError
     from asl_engine.server import ServeOptions, serve
+    from asl_engine.server.template import TemplateDefinitionError, load_template
     from asl_engine.store import StoreError
 
     try:
         resources = _resources(args.resource)
+        parameters = _parameter_overrides(args.parameter_overrides)
     except argparse.ArgumentTypeError as e:
         print(f"asl serve: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.template is None and (args.stack_name or parameters):
+        print("asl serve: --stack-name and --parameter-overrides need --template", file=sys.stderr)
         return EXIT_USAGE
     options = ServeOptions(host=args.host, port=args.port, db=args.db, virtual_clock=args.virtual_clock,
                            start_time=datetime.fromisoformat(args.start_time) if args.start_time else None,
                            retention_days=args.retention_days, seed=args.seed, moto=not args.no_moto,
                            resources=resources)
     try:
+        if args.template is not None:
+            options.template = load_template(args.template, stack_name=args.stack_name, parameters=parameters)
         serve(options)
+    except TemplateError as e:
+        print(f"asl serve: {args.template}: {e}", file=sys.stderr)
+        return EXIT_INVALID_DEFINITION if isinstance(e, TemplateDefinitionError) else EXIT_USAGE
     except StoreError as e:
         print(f"asl serve: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -206,6 +229,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-moto", action="store_true", help="answer Step Functions only, no other services")
     serve.add_argument("--resource", action="append", default=[], metavar="ARN=module:function",
                        help="bind a Task resource (or Lambda function name/ARN) to a local Python handler")
+    serve.add_argument("--template", help="a SAM template.yaml deployed at startup: its state machines "
+                                          "(DefinitionSubstitutions resolved), Python functions, EventBridge "
+                                          "wiring, tables, queues, topics, buckets and alarms")
+    serve.add_argument("--stack-name", help="with --template: AWS::StackName (default: samconfig.toml's "
+                                            "stack_name beside the template, else 'local' as sam local)")
+    serve.add_argument("--parameter-overrides", nargs="+", default=[], metavar="Key=Value",
+                       help="with --template: template parameters, as sam deploy's --parameter-overrides")
     serve.set_defaults(func=cmd_serve)
     scenario = sub.add_parser("scenario", help="run the MLOps application's scenarios on the local stack "
                                                "(virtual clock): drift -> retraining -> canary, and a rollback")

@@ -18,6 +18,7 @@ from asl_engine.runtime.clock import Clock, RealClock
 from asl_engine.runtime.execution import ExecutionResult, ExecutionRun
 from asl_engine.runtime.history import HISTORY_LIMIT, History, dumps
 from asl_engine.runtime.interpreter import PAYLOAD_LIMIT
+from asl_engine.runtime.map_run_items import MapRunItems
 from asl_engine.runtime.services import Services
 
 DEFAULT_REGION = "us-east-1"
@@ -88,11 +89,13 @@ class StateMachine:
                         services: Services | None = None, payload_limit: int | None = PAYLOAD_LIMIT,
                         history_limit: Any = AWS_DEFAULT, run_for: float | None = None,
                         history_sink: Callable[[dict], None] | None = None,
-                        history_factory: Callable[[int | None, Any], History] = History) -> ExecutionResult:
+                        history_factory: Callable[[int | None, Any], History] = History,
+                        map_items: MapRunItems | None = None) -> ExecutionResult:
         """The same as ``run`` on a running event loop (the clock must be the loop's).
 
         ``history_sink`` receives every history event as it is added (see ``History.sink``);
-        ``history_factory(limit, sink)`` makes the history (a ``ReplayHistory`` to resume an execution).
+        ``history_factory(limit, sink)`` makes the history (a ``ReplayHistory`` to resume an execution);
+        ``map_items`` keeps the outcomes of Distributed Map items, which a resume or a redrive does not redo.
         """
         services = services or Services()
         if isinstance(input, str):
@@ -117,7 +120,7 @@ class StateMachine:
                            execution_name=name, role_arn=self.role_arn, region=self.region, express=express,
                            input=input, clock=clock or RealClock(), services=services, resources=resources,
                            payload_limit=payload_limit, history_limit=history_limit,
-                           history_sink=history_sink, history_factory=history_factory)
+                           history_sink=history_sink, history_factory=history_factory, map_items=map_items)
         return await run.run(run_for)
 
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from asl_engine.sam.application import Application
-from asl_engine.sam.model import Resource
+from asl_engine.sam.model import Resource, TemplateError
 
 Client = Callable[[str], Any]
 
@@ -65,7 +67,14 @@ CREATORS: dict[str, Callable[[Client, Resource], None]] = {
 
 
 def create_resources(app: Application, client: Client) -> None:
+    """The template's plain resources, through ``client(service)``'s API (the local stack's moto, or ``asl
+    serve``'s); TemplateError names the resource the service refused and why."""
     for resource in app.resources.values():
         creator = CREATORS.get(resource.type)
-        if creator is not None:
+        if creator is None:
+            continue
+        try:
             creator(client, resource)
+        except (BotoCoreError, ClientError, KeyError) as exc:
+            problem = f"missing property {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise TemplateError(f"{resource.logical_id} ({resource.type}): {problem}") from None

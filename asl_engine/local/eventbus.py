@@ -26,6 +26,7 @@ from asl_engine.eventbridge.service import EventBridge
 from asl_engine.eventbridge.timers import Timers
 from asl_engine.local.hooks import Answer
 from asl_engine.sam.application import Application
+from asl_engine.sam.model import TemplateError
 
 
 def answer_with(bridge: Any) -> Answer:
@@ -53,18 +54,33 @@ def deploy_events(app: Application, timers: Timers, invokers: Invokers, *, seed:
     region, account = app.resolver.naming.region, app.resolver.naming.account
     bridge = EventBridge(account=account, region=region, timers=timers, invokers=invokers, ids=seeded_ids(seed),
                          rng=random.Random(seed))
-    for bus in app.buses:
-        bridge.create_event_bus(Name=bus)
-    for rule in app.rules:
-        bridge.put_rule(**rule.rule)
-        bridge.put_targets(Rule=rule.name, EventBusName=rule.rule["EventBusName"], Targets=rule.targets)
-    for archive in app.archives:
-        bridge.create_archive(**archive.request)
     scheduler = Scheduler(bridge.deliverer, account=account, region=region, timers=timers, rng=random.Random(seed),
                           ids=seeded_ids(seed + 1))
-    for schedule in app.schedules:
-        scheduler.create_schedule(**schedule.request)
+    create_events(app, bridge, scheduler)
     return bridge, scheduler
+
+
+def create_events(app: Application, bridge: EventBridge, scheduler: Scheduler) -> None:
+    """The template's buses, rules with their targets, archives and ScheduleV2 schedules, created on services
+    that already run (the local stack's, or a region of ``asl serve``'s), so both deploy a template alike;
+    TemplateError names the resource the service refused and why."""
+    for bus in app.buses:
+        _create(f"event bus {bus}", bridge.create_event_bus, Name=bus)
+    for rule in app.rules:
+        _create(f"rule {rule.name}", bridge.put_rule, **rule.rule)
+        _create(f"rule {rule.name}", bridge.put_targets, Rule=rule.name, EventBusName=rule.rule["EventBusName"],
+                Targets=rule.targets)
+    for archive in app.archives:
+        _create(f"archive {archive.request['ArchiveName']}", bridge.create_archive, **archive.request)
+    for schedule in app.schedules:
+        _create(f"schedule {schedule.request['Name']}", scheduler.create_schedule, **schedule.request)
+
+
+def _create(what: str, operation: Callable[..., Any], **request: Any) -> Any:
+    try:
+        return operation(**request)
+    except EventBridgeError as exc:
+        raise TemplateError(f"{what}: {exc.code}: {exc.message}") from None
 
 
 # CloudFormation's properties of each EventSchemas type that its Create* request takes, in creation order
@@ -77,8 +93,16 @@ _SCHEMA_TYPES = {
 
 def deploy_schemas(app: Application, bridge: EventBridge, now: Callable[[], datetime]) -> Schemas:
     """The template's registries, schemas and discoverers; a started discoverer records the schema of every
-    event its bus accepts, as ``asl serve``'s does.  Tags are a list in CloudFormation, a map in the API."""
+    event its bus accepts, as ``asl serve``'s does."""
     schemas = Schemas(account=app.resolver.naming.account, region=app.resolver.naming.region, now=now)
+    create_schemas(app, schemas)
+    bridge.observers.append(schemas.observe)
+    return schemas
+
+
+def create_schemas(app: Application, schemas: Schemas) -> None:
+    """The template's registries, schemas and discoverers on a running Schemas service.  Tags are a list in
+    CloudFormation, a map in the API."""
     for kind, (operation, keys) in _SCHEMA_TYPES.items():
         for resource in app.resources.values():
             if resource.type == kind:
@@ -86,6 +110,4 @@ def deploy_schemas(app: Application, bridge: EventBridge, now: Callable[[], date
                 request = {k: props[k] for k in keys if k in props}
                 if props.get("Tags"):
                     request["Tags"] = {t["Key"]: t["Value"] for t in props["Tags"]}
-                getattr(schemas, operation)(**request)
-    bridge.observers.append(schemas.observe)
-    return schemas
+                _create(f"{resource.logical_id} ({kind})", getattr(schemas, operation), **request)

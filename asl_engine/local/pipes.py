@@ -19,11 +19,13 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from asl_engine.errors import StatesError
+from asl_engine.eventbridge.errors import EventBridgeError
 from asl_engine.eventbridge.pipes.environment import PipeFailure
 from asl_engine.eventbridge.pipes.service import Pipes
 from asl_engine.eventbridge.pipes.supervisor import PipeSupervisor
 from asl_engine.integrations.lambda_.providers import LambdaRequest, LocalFunctions
 from asl_engine.sam.application import Application
+from asl_engine.sam.model import TemplateError
 
 IDLE_POLL = 300.0  # seconds of the clock between polls of an idle source; a message wakes the poller at once
 # CreatePipe's request members (the template's other properties have no API counterpart)
@@ -86,7 +88,17 @@ def deploy_pipes(app: Application, targets: LocalPipeTargets, clock: Any) -> tup
     region, account = app.resolver.naming.region, app.resolver.naming.account
     supervisor = PipeSupervisor(targets, clock.time, interval=IDLE_POLL)
     pipes = Pipes(account=account, region=region, now=clock.now, on_change=supervisor.sync)
+    create_pipes(app, pipes)
+    return pipes, supervisor
+
+
+def create_pipes(app: Application, pipes: Pipes) -> None:
+    """The template's pipes on a running Pipes service (the local stack's, or a region of ``asl serve``'s);
+    TemplateError names the pipe the service refused and why."""
     for resource in app.resources.values():
         if resource.type == "AWS::Pipes::Pipe":
-            pipes.create_pipe(Name=resource.name, **{k: v for k, v in resource.properties.items() if k in _REQUEST})
-    return pipes, supervisor
+            try:
+                pipes.create_pipe(Name=resource.name,
+                                  **{k: v for k, v in resource.properties.items() if k in _REQUEST})
+            except EventBridgeError as exc:
+                raise TemplateError(f"{resource.logical_id} (AWS::Pipes::Pipe): {exc.code}: {exc.message}") from None

@@ -47,6 +47,14 @@ class Clock:
         """
         await asyncio.sleep(seconds)
 
+    async def sleep_until(self, when: datetime) -> None:
+        """Wait until ``when`` (a Timestamp Wait).
+
+        Apart from ``sleep`` so that a replay after a restart ends it at that time rather than counting
+        the seconds it had left from the restart.
+        """
+        await self.sleep(max(0.0, (when - self.now()).total_seconds()))
+
     def run(self, main: Coroutine[Any, Any, T]) -> T:
         """Run ``main`` to its end on a new loop of this clock, then close the loop.
 

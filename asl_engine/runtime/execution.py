@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from asl_engine.errors import StatesError
@@ -14,7 +14,9 @@ from asl_engine.runtime.context import iso_time
 from asl_engine.runtime.frame import Frame
 from asl_engine.runtime.history import History, HistoryLimitExceeded, dumps
 from asl_engine.runtime.interpreter import check_size, run_branch
+from asl_engine.runtime.map_run_items import MapRunItems
 from asl_engine.runtime.payload_size import PayloadMeter
+from asl_engine.runtime.replay import ReplayCursor, ReplayHistory
 from asl_engine.runtime.services import Services
 
 
@@ -55,7 +57,8 @@ class ExecutionRun:
                  execution_name: str, role_arn: str, region: str, express: bool, input: Any, clock: Clock,
                  services: Services, resources: Any, payload_limit: int | None,
                  history_limit: int | None, history_sink: Callable[[dict], None] | None = None,
-                 history_factory: Callable[[int | None, Callable[[dict], None] | None], History] = History) -> None:
+                 history_factory: Callable[[int | None, Callable[[dict], None] | None], History] = History,
+                 map_items: MapRunItems | None = None) -> None:
         self.plan = plan
         self.state_machine_arn = state_machine_arn
         self.state_machine_name = state_machine_name
@@ -69,7 +72,10 @@ class ExecutionRun:
         self.payload_limit = payload_limit
         self.payload_meter = PayloadMeter()
         self.history = history_factory(history_limit, history_sink)  # a ReplayHistory when resuming
+        # the stored history being replayed (a resume or a redrive), None for a first run
+        self.replay: ReplayCursor | None = self.history.cursor if isinstance(self.history, ReplayHistory) else None
         self.map_runs: list[dict] = []
+        self.map_items = map_items or MapRunItems()
         self.role_arn = role_arn
         self.start_time = clock.now()
         execution = {"Id": execution_arn, "Input": input, "StartTime": iso_time(self.start_time),
@@ -78,6 +84,29 @@ class ExecutionRun:
             execution["RedriveCount"] = 0
         self.context_execution = execution
         self.context_state_machine = {"Id": state_machine_arn, "Name": state_machine_name}
+
+    def redrive(self) -> tuple[int, datetime | None]:
+        """``$$.Execution.RedriveCount`` and ``RedriveTime`` where the current task stands.
+
+        A state replayed from history sees what it saw when it first ran (the redrives before it), a
+        state that runs after the latest redrive sees that one: what AWS's context object shows.
+        """
+        if self.replay is None:
+            return 0, None
+        count, time = self.replay.redrive()
+        return count, None if time is None else datetime.fromtimestamp(time, UTC)
+
+    def child_execution(self, services: Services, history: History) -> ExecutionRun:
+        """This run with randomness and a history of its own: what a Distributed Map's child execution runs in.
+
+        A child's draws (task tokens, jitter, UUIDs) then depend only on its item and attempt, not on how
+        the children interleaved, so a resumed or redriven Map Run draws the same for the same child; and
+        what reads "the latest event" (Parallel) reads the child's.
+        """
+        child = object.__new__(ExecutionRun)  # a shallow copy (copy.copy costs thrice as much per child)
+        child.__dict__.update(self.__dict__)
+        child.services, child.history = services, history
+        return child
 
     async def run(self, run_for: float | None = None) -> ExecutionResult:
         """Run to the end, or for ``run_for`` seconds of clock time and return a RUNNING snapshot."""

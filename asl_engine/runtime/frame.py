@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from asl_engine.errors import StateFailure, StatesError
 from asl_engine.query.jsonata import QueryEvaluationError
 from asl_engine.query.scope import Scope
-from asl_engine.runtime.context import build_context
+from asl_engine.runtime.context import build_context, iso_time
 from asl_engine.runtime.history import History
 
 if TYPE_CHECKING:
@@ -64,8 +64,19 @@ class Frame:
         return self.prev
 
     def context(self) -> dict:
+        """The context object (``$$``) as this frame sees it now.
+
+        ``$$.Execution.RedriveCount`` / ``RedriveTime`` are those of the redrive the state runs in: a state
+        replayed from history reads what it read when it first ran.
+        """
         run = self.run
-        return build_context(self.execution or run.context_execution, run.context_state_machine, self.state_name,
+        execution = self.execution
+        if execution is None:
+            execution = run.context_execution
+            count, time = run.redrive()
+            if count and time is not None:
+                execution = {**execution, "RedriveCount": count, "RedriveTime": iso_time(time)}
+        return build_context(execution, run.context_state_machine, self.state_name,
                              self.entered_time or run.start_time, self.retry_count, self.map_item,
                              self.task_token)
 

@@ -27,6 +27,7 @@ from asl_engine.integrations.registry import Resources
 from asl_engine.runtime.clock import Clock
 from asl_engine.runtime.execution import ExecutionResult
 from asl_engine.runtime.history import HISTORY_LIMIT
+from asl_engine.runtime.map_run_items import MapRunItems
 from asl_engine.runtime.replay import ReplayCursor, ReplayHistory
 from asl_engine.runtime.replay_clock import ReplayClock
 from asl_engine.runtime.replay_redrive import REDRIVEN
@@ -97,11 +98,14 @@ def redrive_count_of(events: list[dict[str, Any]]) -> int:
 
 async def redrive_async(machine: StateMachine, history: list[dict[str, Any]], input: Any, name: str, *, seed: int,
                         clock: Clock, resources: Resources | Mapping[str, Any] | None = None,
-                        history_sink: Callable[[dict[str, Any]], None] | None = None) -> ExecutionResult:
+                        history_sink: Callable[[dict[str, Any]], None] | None = None,
+                        map_items: MapRunItems | None = None) -> ExecutionResult:
     """Redrive, in process, the execution whose stored ``history`` (a ``RecordedHistory``) ended unsuccessfully.
 
     ``input``, ``name`` and ``seed`` are the original run's (its ``Services(seed)``): the replay must draw the
     same task tokens and ids.  ``history_sink`` receives ``ExecutionRedriven`` and every event after it.
+    ``map_items``, the original run's (a ``MemoryMapRunItems``), lets a Distributed Map run only its
+    unsuccessful items again.
     Raises ExecutionNotRedrivable when AWS would.  The result's history holds the stored events and the new ones.
     """
     now = clock.time()
@@ -121,12 +125,13 @@ async def redrive_async(machine: StateMachine, history: list[dict[str, Any]], in
         resources = Resources(resources)
     return await machine.run_async(input, name, ReplayClock(clock, cursor), ReplayResources(resources, cursor),
                                    services=Services(seed), history_sink=history_sink,
-                                   history_factory=ReplayHistory.factory(cursor))
+                                   history_factory=ReplayHistory.factory(cursor), map_items=map_items)
 
 
 def redrive(machine: StateMachine, history: list[dict[str, Any]], input: Any, name: str, *, seed: int,
             clock: Clock, resources: Resources | Mapping[str, Any] | None = None,
-            history_sink: Callable[[dict[str, Any]], None] | None = None) -> ExecutionResult:
+            history_sink: Callable[[dict[str, Any]], None] | None = None,
+            map_items: MapRunItems | None = None) -> ExecutionResult:
     """``redrive_async`` run to its end on ``clock``'s loop (blocking)."""
     return clock.run(redrive_async(machine, history, input, name, seed=seed, clock=clock, resources=resources,
-                                   history_sink=history_sink))
+                                   history_sink=history_sink, map_items=map_items))

@@ -25,7 +25,13 @@ seed while a ``ReplayCursor`` stands in for the history:
   stored ones.
 
 A history that went through RedriveExecution replays without what the redrive
-threw away (``replay_redrive``): the states that had not exited run again.
+threw away (``replay_redrive``): the states that had not exited run again, and
+each frame knows which redrive it stands in (``redrive``: the context object's
+RedriveCount and RedriveTime, the draw of new task tokens).
+
+A Distributed Map's child executions have no stored events: their tasks run
+``running_live`` (as new work, after the replay), and the Map Run skips the
+children whose outcome it kept (``asl_engine.runtime.map_run_items``).
 
 Delivery guarantee: a task call whose outcome is stored is never made again;
 a task call that was in flight when the service died (scheduled, no outcome
@@ -38,19 +44,24 @@ the same task token, which the seeded randomness issues again.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import heapq
 import itertools
 import json
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
 from asl_engine.runtime.history import BRANCH_FIELD, History, details_key, render_details
-from asl_engine.runtime.replay_redrive import MAP_RUN_REDRIVEN, plan_redrives
+from asl_engine.runtime.replay_redrive import MAP_RUN_REDRIVEN, REDRIVEN, plan_redrives
 
 Branch = tuple[int, ...]
+# The "branch" of a task that runs a Distributed Map's child execution: no stored event has it, so the
+# child finds nothing to replay and runs as new work, once the stored history is replayed.
+LIVE: Branch = (-1,)
 # Per asyncio task: (cursor, branch, timestamp) of the event the task emitted last.  A frame's events are
 # emitted by the task running it, so this is "where this frame stands" for the clock and the task wrapper.
 _position: ContextVar[tuple[ReplayCursor, Branch, float] | None] = ContextVar("asl_replay_position", default=None)
@@ -90,6 +101,9 @@ class ReplayCursor:
         self._watermark = 0  # every id up to it is matched
         while self._matched[self._watermark + 1]:
             self._watermark += 1
+        redriven = [e for e in events if e["type"] == REDRIVEN]
+        self._redrive_ids = [e["id"] for e in redriven]
+        self._redrive_times = [e["timestamp"] for e in redriven]
         self._gates: list[tuple[int, int, asyncio.Future]] = []
         self._order = itertools.count()
         self._done: asyncio.Future | None = None
@@ -135,10 +149,42 @@ class ReplayCursor:
         branch = position[1] if position is not None and position[0] is self else ()
         return self._queues.get(branch) or ()
 
-    def rerun(self) -> bool:
-        """Whether the current task runs a frame that a redrive runs again and that has written nothing since."""
+    def rerun_since(self) -> float | None:
+        """When the redrive was that runs the current task's frame again, if it has written nothing since."""
         position = _position.get()
-        return (position[1] if position is not None and position[0] is self else ()) in self.anchors
+        anchor = self.anchors.get(position[1] if position is not None and position[0] is self else ())
+        return None if anchor is None else self._redrive_times[self._redrive_ids.index(anchor[1])]
+
+    def live(self) -> bool:
+        """Whether the current task runs a Distributed Map's child execution (see ``running_live``)."""
+        position = _position.get()
+        return position is not None and position[0] is self and position[1] == LIVE
+
+    @contextmanager
+    def running_live(self) -> Iterator[None]:
+        """Run the body (a Distributed Map's child execution, whose history is not stored) as new work.
+
+        Its tasks are called and its sleeps slept once the stored history is replayed; its clock is the
+        service's.  Without this it would stand where the Map's frame stands and read the Map's events.
+        """
+        token = _position.set((self, LIVE, 0.0))
+        try:
+            yield
+        finally:
+            _position.reset(token)
+
+    def redrive(self) -> tuple[int, float | None]:
+        """The redrive count and time (epoch) as the current task's frame saw them where it stands.
+
+        Where the frame still has stored events, the next one tells: it was written after as many
+        redrives as precede it.  Past them (or in a frame a redrive runs again) it is the latest redrive.
+        """
+        ids = self._redrive_ids
+        if not ids:
+            return 0, None
+        upcoming = self.upcoming()
+        count = bisect.bisect_left(ids, upcoming[0]["id"]) if upcoming else len(ids)
+        return count, self._redrive_times[count - 1] if count else None
 
     def position_time(self) -> float:
         """When the current task's last event happened (the execution's start before any)."""

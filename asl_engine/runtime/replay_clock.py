@@ -6,8 +6,9 @@ start read as they did before the restart.  A sleep (Wait, Retry backoff) that
 ended before the restart is over as soon as the events before its end are
 replayed; one that had not ended waits only what is left until its original
 due time, which may be nothing when that time passed while the service was down.
-A Wait that a redrive runs again is evaluated again: it waits its Seconds from
-the redrive, or until its Timestamp.
+A Timestamp Wait ends at its timestamp (``sleep_until``), whenever it was
+entered.  A Wait that a redrive runs again is evaluated again: it waits its
+Seconds from the redrive, or until its Timestamp.
 """
 
 from __future__ import annotations
@@ -43,16 +44,34 @@ class ReplayClock(Clock):
 
     async def sleep(self, seconds: float) -> None:
         cursor = self.cursor
-        upcoming = cursor.upcoming() if cursor.left else ()
-        if upcoming:
-            if upcoming[0]["type"].endswith("StateAborted"):
-                # a failing sibling branch cancelled the sleep before the restart: the replay cancels it again
-                await asyncio.get_running_loop().create_future()
-            await cursor.reached(upcoming[0]["id"])  # the sleep ended before the restart: it ends right there
+        if await self._replayed_end():
+            return
+        if cursor.live():  # a Distributed Map's child: new work, after the replay
+            await cursor.replayed()
+            await self.clock.sleep(seconds)
             return
         due = cursor.position_time() + seconds  # it began when this frame's last event was written
-        rerun = cursor.rerun()
+        redriven = cursor.rerun_since()
         await cursor.replayed()
-        if rerun:  # a Wait that a redrive runs again waits again, from now (a Timestamp one until its time)
-            due = self.clock.time() + seconds
+        if redriven is not None:  # a Wait that a redrive runs again waits again, from the redrive
+            due = redriven + seconds
         await self.clock.sleep(max(0.0, due - self.clock.time()))
+
+    async def sleep_until(self, when: datetime) -> None:
+        """A Timestamp Wait: it ends at its timestamp, however long the service was down meanwhile."""
+        if await self._replayed_end():
+            return
+        await self.cursor.replayed()
+        await self.clock.sleep(max(0.0, when.timestamp() - self.clock.time()))
+
+    async def _replayed_end(self) -> bool:
+        """Whether the sleep ended before the restart: it ends (or is cancelled) again where it did."""
+        cursor = self.cursor
+        upcoming = cursor.upcoming() if cursor.left else ()
+        if not upcoming:
+            return False
+        if upcoming[0]["type"].endswith("StateAborted"):
+            # a failing sibling branch cancelled the sleep before the restart: the replay cancels it again
+            await asyncio.get_running_loop().create_future()
+        await cursor.reached(upcoming[0]["id"])  # the sleep ended before the restart: it ends right there
+        return True

@@ -9,11 +9,17 @@ stored outcome was in flight when the service died: it is made once more
 after the whole stored history is replayed (the runtime's delivery guarantee:
 at most one extra invocation per in-flight task call), except a callback
 whose message was delivered, which just waits for its (re-issued) token.
+
+Task tokens issued after a redrive are drawn for that redrive (``_RedriveTokens``): a
+task that a redrive runs again gets a new token, and the one its failed attempt had
+is refused, as on AWS.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import uuid
 from typing import Any
 
 from asl_engine.errors import HeartbeatTimedOut, StatesError
@@ -37,6 +43,7 @@ class ReplayResources(Resources):
     def __init__(self, resources: Resources, cursor: ReplayCursor) -> None:  # no super().__init__: a view
         self._resources = resources
         self._cursor = cursor
+        self.callbacks = _RedriveTokens(resources.callbacks, cursor)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._resources, name)
@@ -59,6 +66,39 @@ class ReplayResources(Resources):
             call.on_submitted = None
             return await self._resources.invoke(call)
         return await self._resources.callbacks.wait(call.task_token, call.heartbeat)  # delivered: wait for it
+
+
+class _RedriveTokens:
+    """The service's task tokens, with each token issued after a redrive drawn for that redrive.
+
+    The replay draws the seeded randomness in the original order, so a state that a redrive runs again
+    would draw the token its failed attempt had, and a late SendTaskSuccess for that attempt would
+    complete the new one.  The draw is the same (the randomness stays in step for what follows); the
+    token is made from it and the redrive count, so it is the same again whenever that redrive is replayed.
+    """
+
+    def __init__(self, tokens: Any, cursor: ReplayCursor) -> None:
+        self._tokens = tokens
+        self._cursor = cursor
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tokens, name)
+
+    def issue(self, services: Any, execution_arn: str) -> str:
+        count = self._cursor.redrive()[0]
+        return self._tokens.issue(_Salted(services, count) if count else services, execution_arn)
+
+
+class _Salted:
+    """Draws from ``services`` mixed with a redrive count (only what a task token draws: ``uuid4``)."""
+
+    def __init__(self, services: Any, salt: int) -> None:
+        self._services = services
+        self._salt = salt
+
+    def uuid4(self) -> str:
+        digest = hashlib.sha256(f"{self._services.uuid4()}/{self._salt}".encode()).digest()
+        return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
 def _submitted_output(event: dict[str, Any]) -> Any:

@@ -8,6 +8,7 @@ resources (tables, queues, topics, buckets, alarms) to create in moto.
 """
 
 from asl_engine.sam.application import Application, load_application
-from asl_engine.sam.model import Archive, Function, Rule, Schedule, StateMachineSpec
+from asl_engine.sam.model import Archive, Function, Rule, Schedule, StateMachineSpec, TemplateError
 
-__all__ = ["Application", "Archive", "Function", "Rule", "Schedule", "StateMachineSpec", "load_application"]
+__all__ = ["Application", "Archive", "Function", "Rule", "Schedule", "StateMachineSpec", "TemplateError",
+           "load_application"]

@@ -19,6 +19,7 @@ class Function:
     environment: dict[str, str]
     timeout: int
     memory: int
+    role_arn: str = ""  # the Role property, else the role SAM generates (``<LogicalId>Role``)
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,12 @@ class StateMachineSpec:
     arn: str
     definition: str  # after DefinitionSubstitutions
     type: str = "STANDARD"
+    role_arn: str = ""  # the Role/RoleArn property, else the role SAM generates (``<LogicalId>Role``)
+    tracing: bool = False  # Tracing.Enabled / TracingConfiguration.Enabled
+
+
+class TemplateError(ValueError):
+    """A template that cannot be deployed as written, the message naming the resource and what is wrong."""
 
 
 @dataclass(frozen=True)

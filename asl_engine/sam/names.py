@@ -3,7 +3,10 @@
 CloudFormation invents names (``mlops-DataBucket-1x2y3z``); locally they must
 be stable and readable, so an unnamed resource is ``<stack>-<logicalid>`` in
 lower case (valid for S3 too), a function keeps its logical id (the name
-``sam local invoke`` uses), and a name property always wins.  Ref and GetAtt
+``sam local invoke`` uses), so does a state machine (CloudFormation names one
+``<LogicalId>-<random suffix>``: the logical id is that name without the
+suffix, stable across restarts of ``asl serve --template``), and a name
+property always wins.  Ref and GetAtt
 answer from here, so every reference in the template agrees with what is
 created in moto and registered in the engine.
 """
@@ -36,7 +39,7 @@ class Naming:
     def name(self, logical_id: str, kind: str, explicit: Any) -> str:
         if isinstance(explicit, str) and explicit:
             return explicit
-        if kind in _FUNCTIONS or kind == "AWS::Events::Rule":
+        if kind in _FUNCTIONS or kind in _STATE_MACHINES or kind == "AWS::Events::Rule":
             return logical_id
         return f"{self.stack}-{logical_id.lower()}"
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from asl_engine.server import protocol
 from asl_engine.server.admin import admin_app
@@ -44,20 +44,37 @@ class Gateway:
             return
         if scope["type"] != "http":
             return
-        request = Request(scope, receive)
-        if request.url.path.startswith("/_asl/"):
+        send = self._after_commit(send)
+        if scope["path"].startswith("/_asl/"):
             await self.admin(scope, receive, send)
             return
-        target = request.headers.get("x-amz-target", "")
-        signed = signing_scope(request.headers.get("authorization", ""))
-        function = self.lambdas.function(request)
+        target, authorization = _routing_headers(scope)
+        signed = signing_scope(authorization)
         if target.startswith(TARGET_PREFIX + ".") or (signed is not None and signed[1] == SIGNING_NAME):
-            response = await self._step_functions(request, _caller(signed))
-        elif is_events_call(target, signed[1] if signed else None):
+            await self._step_functions(scope, receive, send, target, _caller(signed))
+            return
+        await self._other(scope, receive, send, target, signed)
+
+    def _after_commit(self, send: Send) -> Send:
+        """``send``, holding a response back until the writes behind it are committed (see RESUME.md)."""
+        store = self.service.store
+
+        async def send_committed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                await store.committed()
+            await send(message)
+
+        return send_committed
+
+    async def _other(self, scope: Scope, receive: Receive, send: Send, target: str,
+                     signed: tuple[str, str] | None) -> None:
+        """Everything but Step Functions and the admin API: the event services, a local function, or moto."""
+        request = Request(scope, receive)
+        if is_events_call(target, signed[1] if signed else None):
             response = await self.event_services.events_api(request, _caller(signed))
         elif signed is not None and signed[1] in self.event_services.rest_apis:
             response = await self.event_services.rest_apis[signed[1]](request, _caller(signed))
-        elif function is not None:
+        elif (function := self.lambdas.function(request)) is not None:
             response = await self.lambdas.invoke(request, function, _caller(signed))
         elif self.moto is not None:
             await self.moto(scope, receive, send)
@@ -83,15 +100,30 @@ class Gateway:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def _step_functions(self, request: Request, caller: Caller) -> Response:
+    async def _step_functions(self, scope: Scope, receive: Receive, send: Send, target: str, caller: Caller) -> None:
+        """An awsJson call, on raw ASGI messages (see ``protocol``)."""
         try:
-            op, params = await protocol.read_call(request)
-            return protocol.result(await self.service.call(op.name, params, caller))
+            op, params = protocol.parse_call(target, await protocol.read_body(receive))
+            reply = protocol.result(await self.service.call(op.name, params, caller))
+        except ClientDisconnect:
+            return  # nobody to answer, and the call was not acted on
         except ApiError as e:
-            return protocol.error(e)
+            reply = protocol.error(e)
         except Exception:
-            log.exception("internal error in %s", request.headers.get("x-amz-target"))
-            return protocol.error(ApiError("InternalFailure", "An internal error occurred in asl serve"))
+            log.exception("internal error in %s", target)
+            reply = protocol.error(ApiError("InternalFailure", "An internal error occurred in asl serve"))
+        await reply.send(send)
+
+
+def _routing_headers(scope: Scope) -> tuple[str, str]:
+    """``X-Amz-Target`` and ``Authorization``, read off the raw headers without building a Headers object."""
+    target = authorization = ""
+    for name, value in scope["headers"]:
+        if name == b"x-amz-target":
+            target = value.decode("latin-1")
+        elif name == b"authorization":
+            authorization = value.decode("latin-1")
+    return target, authorization
 
 
 def _caller(signed: tuple[str, str] | None) -> Caller:

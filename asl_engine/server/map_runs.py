@@ -2,8 +2,10 @@
 
 The engine announces a run with a MapRunStarted event (whose previous events
 are the Map's MapStateStarted and MapStateEntered, naming the state) and ends
-it with MapRunSucceeded or MapRunFailed pointing back at it; the item counts
-come from the execution's result when it ends.
+it with MapRunSucceeded or MapRunFailed pointing back at it.  Each child
+execution's outcome is kept in the store as it ends (``MapRunTracker`` is the
+engine's ``MapRunItems``), which is what lets a resumed or redriven run skip
+the items already done, and what DescribeMapRun counts.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from asl_engine.runtime.map_run_items import ItemOutcome, MapRunItems
 from asl_engine.server.context import Caller
 from asl_engine.server.errors import ApiError, resource_not_found
 from asl_engine.server.pagination import paged
@@ -20,8 +23,8 @@ from asl_engine.store import ExecutionRecord, MapRunRecord, Store
 _ENDINGS = {"MapRunSucceeded": "SUCCEEDED", "MapRunFailed": "FAILED"}
 
 
-class MapRunTracker:
-    """Follows one execution's events and keeps its Map Runs in the store."""
+class MapRunTracker(MapRunItems):
+    """Follows one execution's events and keeps its Map Runs, and their items' outcomes, in the store."""
 
     def __init__(self, store: Store, execution: ExecutionRecord) -> None:
         self.store = store
@@ -29,6 +32,19 @@ class MapRunTracker:
         self._entered: dict[int, str] = {}  # MapStateEntered id -> state name
         self._started: dict[int, int] = {}  # MapStateStarted id -> its MapStateEntered id
         self._open: dict[int, MapRunRecord] = {}  # MapRunStarted id -> the run
+
+    # -- the engine's MapRunItems
+    def started(self, map_run_arn: str, total: int) -> None:
+        run = next((r for r in self._open.values() if r.arn == map_run_arn), None)
+        if run is not None and run.total != total:
+            run.total = total
+            self.store.put_map_run(run)
+
+    def done(self, map_run_arn: str) -> dict[int, ItemOutcome]:
+        return {index: ItemOutcome.from_doc(doc) for index, doc in self.store.map_run_items(map_run_arn).items()}
+
+    def record(self, map_run_arn: str, index: int, outcome: ItemOutcome) -> None:
+        self.store.put_map_run_item(map_run_arn, index, outcome.to_doc())
 
     def observe(self, event: dict[str, Any]) -> None:
         kind, event_id, previous = event["type"], event["id"], event["previousEventId"]
@@ -126,10 +142,7 @@ class MapRunActions:
 
     def describe_map_run(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         run = self._run(params["mapRunArn"])
-        # counts are known once the run has ended (the engine reports them with the execution's result)
-        counts = {"pending": 0, "running": 0, "succeeded": run.total - run.failed, "failed": run.failed,
-                  "timedOut": 0, "aborted": 0, "total": run.total, "resultsWritten": 0, "failuresNotRedrivable": 0,
-                  "pendingRedrive": 0}
+        counts = _counts(run, self.store.map_run_item_counts(run.arn))
         out = {"mapRunArn": run.arn, "executionArn": run.execution_arn, "status": run.status,
                "startDate": run.start, "maxConcurrency": run.max_concurrency,
                "toleratedFailurePercentage": run.tolerated_failure_percentage,
@@ -150,6 +163,23 @@ class MapRunActions:
         if run is None:
             raise resource_not_found(arn)
         return run
+
+
+def _counts(run: MapRunRecord, ended: dict[str, int]) -> dict[str, int]:
+    """DescribeMapRun's itemCounts (and executionCounts: one item per child) from the items' kept outcomes.
+
+    Across redrives they count every item once, by its latest outcome: a child that succeeded before a
+    redrive stays succeeded, one that a redrive runs again counts as failed until it ends again.  The
+    items not ended are running while the run is, aborted once it stopped without them.  A run kept by
+    an asl-engine older than the item rows has only the totals the execution reported when it ended.
+    """
+    if not ended and run.status in ("SUCCEEDED", "FAILED"):
+        ended = {"SUCCEEDED": run.total - run.failed, "FAILED": run.failed}
+    succeeded, failed = ended.get("SUCCEEDED", 0), ended.get("FAILED", 0)
+    rest = max(0, run.total - succeeded - failed)
+    return {"pending": 0, "running": rest if run.status == "RUNNING" else 0, "succeeded": succeeded,
+            "failed": failed, "timedOut": 0, "aborted": 0 if run.status == "RUNNING" else rest,
+            "total": run.total, "resultsWritten": 0, "failuresNotRedrivable": 0, "pendingRedrive": 0}
 
 
 def _item(run: MapRunRecord) -> dict[str, Any]:

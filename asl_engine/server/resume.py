@@ -6,7 +6,8 @@ again with its seed while its stored history is replayed (see
 waiting timers fire at their original due time (at once if it passed while
 the service was down), retries resume their backoff, callback tokens are
 issued again and stay valid, Map and Parallel pick up their unfinished
-iterations and branches.
+iterations and branches; a Distributed Map runs only the items whose outcome
+its store rows (``map_run_items``) do not hold.
 
 Delivery guarantee: a task call in flight when the service died (scheduled,
 no outcome stored) is made once more: at most one extra invocation per

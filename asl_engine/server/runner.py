@@ -88,11 +88,12 @@ class Runner:
         try:
             if replay is None:
                 result = await machine.run_async(input, record.name, self.clock, self.resources,
-                                                 services=Services(record.seed), history_sink=live.sink)
+                                                 services=Services(record.seed), history_sink=live.sink,
+                                                 map_items=live.map_runs)
             else:
                 result = await machine.run_async(input, record.name, replay.clock, replay.resources,
                                                  services=Services(record.seed), history_sink=live.sink,
-                                                 history_factory=replay.history_factory)
+                                                 history_factory=replay.history_factory, map_items=live.map_runs)
         except asyncio.CancelledError:
             raise  # stopped (StopExecution wrote the end) or the service is shutting down (resumed later)
         except Exception as e:  # an engine fault (or a failed resume) must not leave the execution RUNNING forever

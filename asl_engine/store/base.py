@@ -2,8 +2,9 @@
 
 Every write is atomic and is made only after a request has been validated,
 so a rejected request leaves the store as it was.  History is appended one
-event at a time as the execution produces it (committed before the engine
-moves on), and each execution keeps what a replay after a crash needs: the
+event at a time as the execution produces it (the SQLite store commits the
+events of one event-loop tick together, before any response that could
+reveal them), and each execution keeps what a replay after a crash needs: the
 definition it runs, its input, start time and the seed of its randomness;
 the virtual clock's offset is in the meta table.
 """
@@ -32,6 +33,13 @@ class Store(ABC):
         The memory store has nothing to roll back to: callers validate before they write.
         """
         yield
+
+    async def committed(self) -> None:
+        """Return once every write made so far is durable: the gateway awaits it before answering a request.
+
+        A store that groups commits (SQLite) answers after the group's commit; the others write through.
+        """
+        return  # written through: nothing pending
 
     # state machines (deleting one deletes its versions, aliases and tags; executions stay)
     @abstractmethod
@@ -115,6 +123,19 @@ class Store(ABC):
     @abstractmethod
     def list_map_runs(self, execution_arn: str) -> list[MapRunRecord]:
         """Oldest first."""
+
+    # map run items: each child execution's outcome, one row per item (deleted with their execution)
+    @abstractmethod
+    def put_map_run_item(self, map_run_arn: str, index: int, outcome: dict[str, Any]) -> None:
+        """Keep (or replace) the outcome of item ``index``: ``{"status": "SUCCEEDED"|"FAILED", ...}``."""
+
+    @abstractmethod
+    def map_run_items(self, map_run_arn: str) -> dict[int, dict[str, Any]]:
+        """Every outcome kept for the run, by item index."""
+
+    @abstractmethod
+    def map_run_item_counts(self, map_run_arn: str) -> dict[str, int]:
+        """How many items ended with each status (what DescribeMapRun counts without reading the outputs)."""
 
     # retention and service state
     @abstractmethod

@@ -20,6 +20,7 @@ class MemoryStore(Store):
         self._executions: dict[str, ExecutionRecord] = {}
         self._events: dict[str, list[dict[str, Any]]] = {}
         self._map_runs: dict[str, MapRunRecord] = {}
+        self._map_run_items: dict[str, dict[int, dict[str, Any]]] = {}
         self._meta: dict[str, str] = {}
 
     def put_state_machine(self, record: StateMachineRecord) -> None:
@@ -102,6 +103,18 @@ class MemoryStore(Store):
         return sorted((copy.deepcopy(m) for m in self._map_runs.values() if m.execution_arn == execution_arn),
                       key=lambda m: m.start)
 
+    def put_map_run_item(self, map_run_arn: str, index: int, outcome: dict[str, Any]) -> None:
+        self._map_run_items.setdefault(map_run_arn, {})[index] = copy.deepcopy(outcome)
+
+    def map_run_items(self, map_run_arn: str) -> dict[int, dict[str, Any]]:
+        return copy.deepcopy(self._map_run_items.get(map_run_arn, {}))
+
+    def map_run_item_counts(self, map_run_arn: str) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for outcome in self._map_run_items.get(map_run_arn, {}).values():
+            counts[outcome["status"]] = counts.get(outcome["status"], 0) + 1
+        return counts
+
     def purge_closed(self, stopped_before: float) -> int:
         old = {arn for arn, e in self._executions.items() if e.stop is not None and e.stop < stopped_before}
         for arn in old:
@@ -109,6 +122,7 @@ class MemoryStore(Store):
             self._events.pop(arn, None)
         for key in [k for k, m in self._map_runs.items() if m.execution_arn in old]:
             del self._map_runs[key]
+            self._map_run_items.pop(key, None)
         return len(old)
 
     def get_meta(self, key: str) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -45,5 +46,37 @@ def test_a_wait_due_during_the_downtime_fires_at_once_and_one_not_due_keeps_its_
         assert exited["type"] == "WaitStateExited"
         # it fired at its original due time (entered + 30 days), not 30 days after the restart
         assert abs((exited["timestamp"] - entered[long]).total_seconds() - 30 * 86400) < 120
+    finally:
+        second.stop()
+
+
+def test_a_timestamp_wait_ends_at_its_timestamp_however_long_the_service_was_down(tmp_path: Path) -> None:
+    db = tmp_path / "state.db"
+    now = datetime.now(UTC)
+    first = Server(db, "--virtual-clock", "--no-moto", "--start-time", now.isoformat())
+    due = now + timedelta(days=2)
+    try:
+        sfn = first.client()
+        machine = sfn.create_state_machine(name="until", roleArn=ROLE, definition=definition({
+            "Nap": {"Type": "Wait", "TimestampPath": "$.until", "End": True}}))["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="until",
+                                  input=json.dumps({"until": due.isoformat()}))["executionArn"]
+        assert history_types(sfn, arn) == ["ExecutionStarted", "WaitStateEntered"]
+    finally:
+        first.process.send_signal(signal.SIGKILL)
+        first.stop()
+    # down for a day: a day is left, not two (counted from the restart), and not none (the downtime taken
+    # off twice, as when the time left was counted from the entry)
+    second = Server(db, "--virtual-clock", "--no-moto", "--start-time", (now + timedelta(days=1)).isoformat())
+    try:
+        sfn = second.client()
+        second.advance(86400 - 60)
+        time.sleep(0.2)
+        assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"  # still a minute to go
+        second.advance(120)
+        assert wait_for_end(sfn, arn)["status"] == "SUCCEEDED"
+        exited = sfn.get_execution_history(executionArn=arn)["events"][2]
+        assert exited["type"] == "WaitStateExited"
+        assert abs((exited["timestamp"] - due).total_seconds()) < 120
     finally:
         second.stop()

@@ -86,6 +86,36 @@ def test_executions_history_and_retention(store: Store) -> None:
     assert store.get_meta("clock_offset") == "12.5"
 
 
+def test_map_run_items_one_row_per_item_replaced_by_a_later_attempt_and_purged_with_their_execution(
+        store: Store) -> None:
+    execution = _execution("mapped", 1.0, "FAILED", stop=2.0)
+    store.put_execution(execution)
+    run = MapRunRecord(arn="arn:aws:states:us-east-1:123456789012:mapRun:m/c:d", execution_arn=execution.arn,
+                       state_machine_arn=ARN, start=1.5)
+    store.put_map_run(run)
+    for index in range(3):
+        store.put_map_run_item(run.arn, index, {"status": "SUCCEEDED", "output": {"n": index}})
+    store.put_map_run_item(run.arn, 1, {"status": "FAILED", "error": "E", "cause": None})
+    assert store.map_run_items(run.arn) == {0: {"status": "SUCCEEDED", "output": {"n": 0}},
+                                            1: {"status": "FAILED", "error": "E", "cause": None},
+                                            2: {"status": "SUCCEEDED", "output": {"n": 2}}}
+    assert store.map_run_item_counts(run.arn) == {"SUCCEEDED": 2, "FAILED": 1}
+    assert store.map_run_items("arn:aws:states:us-east-1:123456789012:mapRun:m/other:x") == {}
+    assert store.purge_closed(stopped_before=5.0) == 1
+    assert store.map_run_items(run.arn) == {} and store.map_run_item_counts(run.arn) == {}
+
+
+def test_a_store_made_before_the_map_run_items_table_gets_it(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    SqliteStore(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE map_run_items")
+    store = SqliteStore(path)
+    store.put_map_run_item("arn:aws:states:us-east-1:123456789012:mapRun:m/a:b", 0, {"status": "SUCCEEDED"})
+    assert store.map_run_item_counts("arn:aws:states:us-east-1:123456789012:mapRun:m/a:b") == {"SUCCEEDED": 1}
+    store.close()
+
+
 @pytest.mark.parametrize("content", [b"this is not a database at all" * 10, b"\x00" * 4096],
                          ids=["text", "zeros"])
 def test_a_corrupt_file_is_refused_and_left_untouched(tmp_path: Path, content: bytes) -> None:

@@ -7,7 +7,12 @@ chain, and the Map's own Succeeded/Exited events follow the latest event.
 
 from __future__ import annotations
 
+import hashlib
+import random
+import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any, NoReturn
 
@@ -20,6 +25,8 @@ from asl_engine.runtime.context import iso_time
 from asl_engine.runtime.frame import Frame
 from asl_engine.runtime.history import History
 from asl_engine.runtime.interpreter import run_branch
+from asl_engine.runtime.map_run_items import ItemOutcome
+from asl_engine.runtime.services import Services
 from asl_engine.runtime.states.base import Outcome, RecoverableState
 from asl_engine.runtime.states.fields import read_count
 from asl_engine.runtime.variables import inner_scope
@@ -155,7 +162,11 @@ class MapState(RecoverableState):
 
     async def _map_run(self, frame: Frame, effective: Any, inputs: list | None) -> tuple[Any, int]:
         """DISTRIBUTED mode: each item is a child execution with its own history; failures are tolerated
-        up to ToleratedFailureCount/Percentage. ``inputs`` is None when the ItemReader reads them."""
+        up to ToleratedFailureCount/Percentage. ``inputs`` is None when the ItemReader reads them.
+
+        Each child's outcome is recorded as it ends (``run.map_items``); a Map Run started again by a
+        resume or a redrive takes the recorded ones as done and runs only the rest (see ``_child``).
+        """
         run = frame.run
         map_run = run.state_machine_arn.replace(":stateMachine:", ":mapRun:")
         # AWS names a Map Run <state machine>/<uuid>:<uuid> (recorded: the first part is a uuid, not the state)
@@ -166,44 +177,68 @@ class MapState(RecoverableState):
                 inputs = self._inputs(frame, effective, await self.settings.reader.read(frame, effective))
             except StatesError as e:
                 _run_failed(frame, e)
-        child_prefix = map_run_arn.replace(":mapRun:", ":execution:").rsplit(":", 1)[0]
-        children: list[History] = []
-        failures: list[int] = []
-        writer = self.settings.writer
-        records: list[Any] = [None] * len(inputs) if writer is not None else []
-
-        async def one(i: int) -> Any:
-            history = History(limit=run.history.limit)
-            children.append(history)
-            child = Frame(run, 0, {}, {"Index": i, "Value": inputs[i]}, history)  # no outer variables
-            name = run.services.uuid4()  # a child execution of its own: $$.Execution is the item's
-            child.execution = {**run.context_execution, "Id": f"{child_prefix}:{name}", "Name": name,
-                               "Input": inputs[i], "StartTime": iso_time(run.clock.now())}
-            start = run.clock.now() if writer is not None else None
-            try:
-                result = await run_branch(child, self.processor, inputs[i])
-            except StatesError as e:
-                failures.append(i)
-                if writer is not None:
-                    records[i] = ChildExecution(inputs[i], start, run.clock.now(), error=e.error, cause=e.cause)
-                return {"Error": e.error, "Cause": e.cause}
-            if writer is not None:
-                records[i] = ChildExecution(inputs[i], start, run.clock.now(), output=result)
-            return result
-
-        results: Any = await run_all(len(inputs), one, self._limit(frame, effective, DISTRIBUTED_CONCURRENCY))
-        run.map_runs.append({"mapRunArn": map_run_arn, "executions": children, "failures": len(failures),
+        attempt = run.redrive()[0]  # the redrive this run of the children belongs to
+        items = run.map_items
+        items.started(map_run_arn, len(inputs))
+        histories: list[History] = []  # of the children run now
+        child = partial(self._child, frame, map_run_arn, inputs, attempt, items.done(map_run_arn), histories)
+        outcomes: list[ItemOutcome] = await run_all(len(inputs), child,
+                                                    self._limit(frame, effective, DISTRIBUTED_CONCURRENCY))
+        failures = sum(1 for o in outcomes if not o.succeeded)
+        run.map_runs.append({"mapRunArn": map_run_arn, "executions": histories, "failures": failures,
                              "total": len(inputs)})
-        if writer is not None:
+        writer = self.settings.writer
+        if writer is None:
+            results: Any = [o.output if o.succeeded else {"Error": o.error, "Cause": o.cause} for o in outcomes]
+        else:
+            records = [ChildExecution(inputs[i], _time(o.start), _time(o.stop), output=o.output, error=o.error,
+                                      cause=o.cause) for i, o in enumerate(outcomes)]
             try:
                 results = await writer.result(frame, effective, map_run_arn, records)
             except StatesError as e:
                 _run_failed(frame, e)
-        if failures and self._exceeds_tolerance(frame, effective, len(failures), len(inputs)):
+        if failures and self._exceeds_tolerance(frame, effective, failures, len(inputs)):
             _run_failed(frame, StatesError("States.ExceedToleratedFailureThreshold",
                                            "The specified tolerated failure threshold was exceeded"))
         frame.emit("MapRunSucceeded")
         return results, started
+
+    async def _child(self, frame: Frame, map_run_arn: str, inputs: list, attempt: int,
+                     done: dict[int, ItemOutcome], histories: list[History], i: int) -> ItemOutcome:
+        """The outcome of item ``i``'s child execution: recorded before, or from running it now.
+
+        A recorded success is final; so is a recorded failure of this attempt (it ended before a
+        restart), while one of an earlier attempt is what a redrive runs again.  A child runs with
+        randomness of its own, drawn from the Map Run, the item and the attempt, so its name is the same
+        in every attempt while its task tokens are new in each.
+        """
+        prior = done.get(i)
+        if prior is not None and (prior.succeeded or prior.redrive == attempt):
+            return prior
+        run = frame.run
+        history = History(limit=run.history.limit)
+        histories.append(history)
+        child_run = run.child_execution(_ChildServices(_digest(map_run_arn, i, attempt)), history)
+        child = Frame(child_run, 0, {}, {"Index": i, "Value": inputs[i]}, history)  # no outer variables
+        name = str(uuid.UUID(bytes=_digest(map_run_arn, i)[:16], version=4))  # $$.Execution is the item's own
+        child_prefix = map_run_arn.replace(":mapRun:", ":execution:").rsplit(":", 1)[0]
+        clock = run.clock
+        redrives = 0 if prior is None else prior.redrives + 1
+        with run.replay.running_live() if run.replay is not None else nullcontext():  # no stored history to replay
+            start = clock.time()
+            child.execution = {**run.context_execution, "Id": f"{child_prefix}:{name}", "Name": name,
+                               "Input": inputs[i], "StartTime": iso_time(_time(start))}
+            if redrives:  # only a STANDARD parent is redriven, and it has a RedriveCount
+                child.execution.update(RedriveCount=redrives, RedriveTime=iso_time(_time(start)))
+            try:
+                result = await run_branch(child, self.processor, inputs[i])
+            except StatesError as e:
+                outcome = ItemOutcome(False, start, clock.time(), attempt, error=e.error, cause=e.cause,
+                                      redrives=redrives)
+            else:
+                outcome = ItemOutcome(True, start, clock.time(), attempt, output=result, redrives=redrives)
+        run.map_items.record(map_run_arn, i, outcome)
+        return outcome
 
     def _exceeds_tolerance(self, frame: Frame, effective: Any, failed: int, total: int) -> bool:
         s = self.settings
@@ -220,6 +255,32 @@ class MapState(RecoverableState):
         if count is not None and failed <= count:
             return False
         return not (percentage is not None and total and failed * 100 / total <= percentage)
+
+
+def _digest(*parts: Any) -> bytes:
+    """Random bytes drawn from ``parts`` alone (the same in every process, unlike ``hash``)."""
+    return hashlib.sha256(repr(parts).encode()).digest()
+
+
+class _ChildServices(Services):
+    """A child execution's randomness, seeded from a digest; its generator is made at its first draw.
+
+    Most children of a large Map draw little or nothing, and seeding a generator costs more than
+    running a Pass state.
+    """
+
+    def __init__(self, seed: bytes) -> None:  # no super().__init__: ``_random`` comes on demand
+        self._seed = seed
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "_random":
+            raise AttributeError(name)
+        self._random = random.Random(self._seed)
+        return self._random
+
+
+def _time(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
 
 
 def _run_failed(frame: Frame, failure: StatesError) -> NoReturn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from asl_engine.errors import StateFailure
@@ -28,38 +29,44 @@ class WaitState(CompiledState):
     async def execute(self, frame: Frame, raw: Any) -> Outcome:
         io = self.io
         effective = io.effective_input(frame, raw)
-        delay = self._delay(frame, effective)
-        if delay > 0:
-            await frame.run.clock.sleep(delay)
+        clock = frame.run.clock
+        if self.timestamp is not None or self.timestamp_path is not None:
+            until = self._until(frame, effective)
+            if until > clock.now():
+                await clock.sleep_until(until)
+        else:
+            delay = self._delay(frame, effective)
+            if delay > 0:
+                await clock.sleep(delay)
         return self.next, io.passthrough(frame, effective)
 
     def _delay(self, frame: Frame, effective: Any) -> float:
         if self.seconds is not None:
             return self.seconds
-        if self.seconds_path is not None:
-            path = self.seconds_path
-            read = value = read_field(path, frame.scope(effective), "SecondsPath")
-            if not isinstance(value, int) or isinstance(value, bool):
-                if isinstance(value, float) and value.is_integer():
-                    value = int(value)
-                else:
-                    raise StateFailure("States.Runtime", "The SecondsPath parameter cannot be parsed as a long "
-                                                         f"value: {path.text} == {_java_text(read)}")
-            if value < 0:
-                raise StateFailure("States.Runtime", "The SecondsPath parameter references a negative value: "
-                                                     f"{path.text} == {_java_text(read)}")
-            return value
+        path = self.seconds_path
+        read = value = read_field(path, frame.scope(effective), "SecondsPath")
+        if not isinstance(value, int) or isinstance(value, bool):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                raise StateFailure("States.Runtime", "The SecondsPath parameter cannot be parsed as a long "
+                                                     f"value: {path.text} == {_java_text(read)}")
+        if value < 0:
+            raise StateFailure("States.Runtime", "The SecondsPath parameter references a negative value: "
+                                                 f"{path.text} == {_java_text(read)}")
+        return value
+
+    def _until(self, frame: Frame, effective: Any) -> datetime:
         if self.timestamp is not None:
-            target = self.timestamp
-        else:
-            value = read_field(self.timestamp_path, frame.scope(effective), "TimestampPath")
-            target = parse_timestamp(value)
-            if target is None:
-                raise StateFailure("States.Runtime",
-                                   "The TimestampPath parameter does not reference a valid ISO-8601 extended "
-                                   f"offset date-time format string: {self.timestamp_path.text} == "
-                                   f"{_java_text(value)}")
-        return (target - frame.run.clock.now()).total_seconds()
+            return self.timestamp
+        value = read_field(self.timestamp_path, frame.scope(effective), "TimestampPath")
+        target = parse_timestamp(value)
+        if target is None:
+            raise StateFailure("States.Runtime",
+                               "The TimestampPath parameter does not reference a valid ISO-8601 extended "
+                               f"offset date-time format string: {self.timestamp_path.text} == "
+                               f"{_java_text(value)}")
+        return target
 
 
 def _java_text(value: Any) -> str:
