@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from asl_engine import isotime
+
 from .errors import ValidationError
 
 SIZE_LIMIT = 256 * 1024
@@ -52,11 +54,6 @@ def entry_error(entry: Mapping[str, Any]) -> dict[str, str] | None:
     return None
 
 
-def format_time(instant: datetime) -> str:
-    """An event's ``time``: UTC, whole seconds, ``Z`` (``2022-07-13T13:48:01Z``)."""
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def as_datetime(value: datetime | float | int | str) -> datetime:
     """A request timestamp (datetime, epoch seconds or ISO 8601, as boto3 accepts) in UTC."""
     if isinstance(value, datetime):
@@ -76,7 +73,7 @@ def build_event(entry: Mapping[str, Any], *, event_id: str, now: datetime, accou
         "detail-type": entry["DetailType"],
         "source": entry["Source"],
         "account": account,
-        "time": format_time(time),
+        "time": isotime.seconds(time),
         "region": region,
         "resources": list(entry.get("Resources") or []),
         "detail": json.loads(entry["Detail"]),
@@ -91,7 +88,7 @@ def scheduled_event(*, event_id: str, now: datetime, account: str, region: str, 
         "detail-type": "Scheduled Event",
         "source": "aws.events",
         "account": account,
-        "time": format_time(now),
+        "time": isotime.seconds(now),
         "region": region,
         "resources": [rule_arn],
         "detail": {},

@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from asl_engine import isotime
+
 from .delivery import Deliverer, Invocation, RetryPolicy
-from .envelope import as_datetime, format_time
+from .envelope import as_datetime
 from .errors import ConflictError, ResourceNotFoundError, ValidationError
 from .firing import FireTimes
 from .paging import page
@@ -208,7 +210,7 @@ class Scheduler:
         execution_id = self._ids()
         context = {
             "schedule-arn": schedule.arn,
-            "scheduled-time": format_time(nominal),
+            "scheduled-time": isotime.seconds(nominal),
             "execution-id": execution_id,
             "attempt-number": "1",
         }

@@ -19,11 +19,13 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from asl_engine import isotime
+
 from . import arns
 from .archive import Archives, ArchiveStore
 from .bus import EventBus
 from .delivery import Deliverer
-from .envelope import SIZE_LIMIT, build_event, check_size, entry_error, format_time, scheduled_event
+from .envelope import SIZE_LIMIT, build_event, check_size, entry_error, scheduled_event
 from .errors import LimitExceededError, ResourceAlreadyExistsError, ResourceNotFoundError, ValidationError
 from .invokers import Invokers
 from .paging import page
@@ -276,7 +278,7 @@ class EventBridge:
                 self._deliver(rule, event)
 
     def _deliver(self, rule: Rule, event: dict[str, Any]) -> None:
-        context = DeliveryContext(rule.arn, rule.name, format_time(self.timers.now()))
+        context = DeliveryContext(rule.arn, rule.name, isotime.seconds(self.timers.now()))
         targets = list(rule.targets.values())
         body = json.dumps(event) if any(t.dead_letter_arn for t in targets) else ""  # the dead-letter message
         for target in targets:

@@ -5,16 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-
-def iso_time(t: datetime) -> str:
-    """Timestamps as the context object shows them: ``2024-05-01T12:00:00.123Z``."""
-    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+from asl_engine import isotime
 
 
 def build_context(execution: dict[str, Any], state_machine: dict[str, Any], state_name: str,
                   entered: datetime, retry_count: int | None, map_item: dict | None,
                   task_token: str | None) -> dict[str, Any]:
-    state: dict[str, Any] = {"Name": state_name, "EnteredTime": iso_time(entered)}
+    state: dict[str, Any] = {"Name": state_name, "EnteredTime": isotime.millis(entered)}
     if retry_count is not None:
         state["RetryCount"] = retry_count
     context: dict[str, Any] = {"Execution": execution, "StateMachine": state_machine, "State": state}

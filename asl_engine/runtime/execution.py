@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from asl_engine import isotime
 from asl_engine.errors import StatesError
 from asl_engine.runtime.clock import Clock
-from asl_engine.runtime.context import iso_time
 from asl_engine.runtime.frame import Frame
 from asl_engine.runtime.history import History, HistoryLimitExceeded, dumps
 from asl_engine.runtime.interpreter import check_size, run_branch
@@ -78,7 +78,7 @@ class ExecutionRun:
         self.map_items = map_items or MapRunItems()
         self.role_arn = role_arn
         self.start_time = clock.now()
-        execution = {"Id": execution_arn, "Input": input, "StartTime": iso_time(self.start_time),
+        execution = {"Id": execution_arn, "Input": input, "StartTime": isotime.millis(self.start_time),
                      "Name": execution_name, "RoleArn": role_arn}
         if not express:
             execution["RedriveCount"] = 0

@@ -10,10 +10,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from asl_engine import isotime
 from asl_engine.errors import StateFailure, StatesError
 from asl_engine.query.jsonata import QueryEvaluationError
 from asl_engine.query.scope import Scope
-from asl_engine.runtime.context import build_context, iso_time
+from asl_engine.runtime.context import build_context
 from asl_engine.runtime.history import History
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class Frame:
             execution = run.context_execution
             count, time = run.redrive()
             if count and time is not None:
-                execution = {**execution, "RedriveCount": count, "RedriveTime": iso_time(time)}
+                execution = {**execution, "RedriveCount": count, "RedriveTime": isotime.millis(time)}
         return build_context(execution, run.context_state_machine, self.state_name,
                              self.entered_time or run.start_time, self.retry_count, self.map_item,
                              self.task_token)

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from asl_engine import isotime
+
 EventSink = Callable[[dict[str, Any]], None]
 
 _NAMESPACE = uuid.UUID("6f1c3a52-5a43-4d59-9d43-2f3a7e0d6b11")
@@ -23,13 +25,6 @@ def epoch_millis(value: datetime) -> int:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return int(value.timestamp() * 1000)
-
-
-def iso_seconds(value: datetime) -> str:
-    """Model package events carry ISO timestamps ("2021-02-24T17:00:14Z") instead."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def timestamps(value: Any, spell: Callable[[datetime], Any] = epoch_millis) -> Any:
@@ -60,11 +55,11 @@ class EventEmitter:
         resources = list(resources)
         event = {
             "version": "0",
-            "id": str(uuid.uuid5(_NAMESPACE, f"{self._seq}/{detail_type}/{resources}/{iso_seconds(time)}")),
+            "id": str(uuid.uuid5(_NAMESPACE, f"{self._seq}/{detail_type}/{resources}/{isotime.seconds(time)}")),
             "detail-type": detail_type,
             "source": source,
             "account": self._account,
-            "time": iso_seconds(time),
+            "time": isotime.seconds(time),
             "region": self._region,
             "resources": resources,
             "detail": timestamps(detail),

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from asl_engine import isotime
 from asl_engine.sim.context import SimContext
-from asl_engine.sim.events import iso_seconds, timestamps
+from asl_engine.sim.events import timestamps
 
 
 class ModelPackages:
@@ -23,8 +24,9 @@ class ModelPackages:
     def changed(self, arn: str) -> None:
         """After moto created or updated the package ``arn``: emit its state change."""
         package = self._ctx.backend("sagemaker").describe_model_package(arn)
+        # model package events spell their times in ISO, not in epoch milliseconds as the other SageMaker events
         detail: dict[str, Any] = timestamps({k: v for k, v in package.gen_response_object().items()
-                                             if v is not None}, iso_seconds)
+                                             if v is not None}, isotime.seconds)
         status = detail.get("ModelApprovalStatus", "")
         self._ctx.timeline.status(self._ctx.now, f"model-package/{arn.split('/', 1)[1]}", status or "Created")
         self._ctx.events.emit("aws.sagemaker", "SageMaker Model Package State Change", [arn], detail, self._ctx.now)

@@ -15,9 +15,8 @@ import pytest
 from runtime_helpers import START, fn_arn, machine
 from test_redrive import SEED, Work, assert_continuous, resume, task
 
-from asl_engine import Resources, Services, VirtualClock
+from asl_engine import Resources, Services, VirtualClock, isotime
 from asl_engine.integrations.api_errors import ApiError
-from asl_engine.runtime.context import iso_time
 from asl_engine.runtime.map_run_items import MemoryMapRunItems
 from asl_engine.runtime.redrive import RecordedHistory, redrive
 from asl_engine.runtime.replay import ReplayCursor, ReplayHistory
@@ -73,7 +72,7 @@ def test_redrive_count_and_time_are_those_of_the_attempt_the_state_ran_in() -> N
     assert '"count":1' in scheduled[1]["lambdaFunctionScheduledEventDetails"]["input"]
     after = result.output["after"]["execution"]
     assert after["RedriveCount"] == 1
-    assert after["RedriveTime"] == iso_time(START.fromtimestamp(redriven["timestamp"], START.tzinfo))
+    assert after["RedriveTime"] == isotime.millis(START.fromtimestamp(redriven["timestamp"], START.tzinfo))
     # a restart replays what each state saw: the redriven run cut anywhere resumes to the same end
     full = list(run.history)
     for cut in range(redriven["id"], len(full) + 1):

@@ -20,11 +20,11 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from asl_engine import isotime
 from asl_engine.definition import model as m
 from asl_engine.errors import StatesError
 from asl_engine.integrations.errors import ServiceFailure, sdk_error
 from asl_engine.query.payload import compile_payload
-from asl_engine.runtime.context import iso_time
 from asl_engine.runtime.dataflow_jsonata import ScopeTemplate
 from asl_engine.runtime.frame import Frame
 from asl_engine.runtime.history import dumps
@@ -141,8 +141,8 @@ class _Descriptions:
         else:
             description.update(Error=child.error, Cause=child.cause, RedriveCount=0,
                                RedriveStatus="REDRIVABLE_BY_MAP_RUN")
-        description.update(StartDate=iso_time(child.start), StateMachineArn=self._state_machine_arn,
-                           Status="SUCCEEDED" if child.succeeded else "FAILED", StopDate=iso_time(child.stop))
+        description.update(StartDate=isotime.millis(child.start), StateMachineArn=self._state_machine_arn,
+                           Status="SUCCEEDED" if child.succeeded else "FAILED", StopDate=isotime.millis(child.stop))
         return description
 
 

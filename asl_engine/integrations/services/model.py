@@ -14,12 +14,13 @@ import base64
 import functools
 import json
 import threading
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape
 
+from asl_engine import isotime
 from asl_engine.errors import StatesError
 from asl_engine.integrations.errors import sdk_v2_prefix
 
@@ -132,7 +133,7 @@ def to_boto_params(op: OperationModel, params: Any) -> dict[str, Any]:
 
 def from_boto(shape: Shape | None, value: Any, dates: Any = None) -> Any:
     """boto3's parsed response as Step Functions shows it: PascalCase members, blobs as text, dates via ``dates``."""
-    dates = dates or iso_date
+    dates = dates or isotime.millis  # as the SDK v2 writes dates into JSON
     if shape is None:
         return _plain(value, dates)
     kind = shape.type_name
@@ -168,7 +169,3 @@ def _plain(value: Any, dates: Any) -> Any:
     return value
 
 
-def iso_date(value: datetime) -> str:
-    """A date as the SDK v2 writes it into JSON: ISO 8601 in UTC with milliseconds."""
-    value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"

@@ -16,12 +16,12 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, NoReturn
 
+from asl_engine import isotime
 from asl_engine.errors import StateFailure, StatesError
 from asl_engine.integrations.map_io.result_writer import ChildExecution
 from asl_engine.query.jsonpath import PathNotFound, reference_conflict
 from asl_engine.query.scope import Scope
 from asl_engine.runtime.concurrency import run_all
-from asl_engine.runtime.context import iso_time
 from asl_engine.runtime.frame import Frame
 from asl_engine.runtime.history import History
 from asl_engine.runtime.interpreter import run_branch
@@ -227,9 +227,9 @@ class MapState(RecoverableState):
         with run.replay.running_live() if run.replay is not None else nullcontext():  # no stored history to replay
             start = clock.time()
             child.execution = {**run.context_execution, "Id": f"{child_prefix}:{name}", "Name": name,
-                               "Input": inputs[i], "StartTime": iso_time(_time(start))}
+                               "Input": inputs[i], "StartTime": isotime.millis(_time(start))}
             if redrives:  # only a STANDARD parent is redriven, and it has a RedriveCount
-                child.execution.update(RedriveCount=redrives, RedriveTime=iso_time(_time(start)))
+                child.execution.update(RedriveCount=redrives, RedriveTime=isotime.millis(_time(start)))
             try:
                 result = await run_branch(child, self.processor, inputs[i])
             except StatesError as e:

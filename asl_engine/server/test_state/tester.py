@@ -19,12 +19,12 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from asl_engine import isotime
 from asl_engine.errors import InvalidDefinition
 from asl_engine.integrations.arns import parse_resource
 from asl_engine.integrations.mocks import Mocks, Return, Throw
 from asl_engine.integrations.registry import Resources
 from asl_engine.runtime.clock import Clock, VirtualClock
-from asl_engine.runtime.context import iso_time
 from asl_engine.runtime.execution import ExecutionResult
 from asl_engine.runtime.history import dumps
 from asl_engine.runtime.services import Services
@@ -66,7 +66,7 @@ class StateTester:
         execution = {"Id": f"arn:aws:states:{caller.region}:{caller.account}:express:{machine.name}:"
                            f"{execution_name}",
                      "Input": request.input, "Name": execution_name, "RoleArn": request.role_arn,
-                     "StartTime": iso_time(start)}
+                     "StartTime": isotime.millis(start)}
         probe = Probe(machine.plan.states[TESTED_NAME], request, execution)
         machine.plan = dataclasses.replace(machine.plan,
                                            states=MappingProxyType({**machine.plan.states, TESTED_NAME: probe}))
