@@ -18,9 +18,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from asl_engine.errors import StatesError
 from asl_engine.eventbridge.errors import EventBridgeError
-from asl_engine.eventbridge.pipes.environment import PipeFailure
+from asl_engine.eventbridge.pipes.environment import PipeFailure, function_answer
 from asl_engine.eventbridge.pipes.service import Pipes
 from asl_engine.eventbridge.pipes.supervisor import PipeSupervisor
 from asl_engine.integrations.lambda_.providers import LambdaRequest, LocalFunctions
@@ -57,14 +56,7 @@ class LocalPipeTargets:
             self._background.add(task)
             task.add_done_callback(self._background.discard)
             return None
-        try:
-            answer = await self._functions.invoke(request, self._clock)
-        except StatesError as e:
-            raise PipeFailure(f"{arn} failed: {e.error} {e.cause or ''}") from e
-        assert answer is not None, "the function was checked to be local"
-        if answer.function_error:
-            raise PipeFailure(f"{arn} failed: {answer.payload.decode()}")
-        return answer.payload.decode()
+        return await function_answer(arn, self._functions.invoke(request, self._clock))
 
     async def run_state_machine(self, arn: str, payload: str, wait: bool) -> str | None:
         try:

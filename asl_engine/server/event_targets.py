@@ -17,10 +17,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from asl_engine.errors import StatesError
 from asl_engine.eventbridge.delivery import DeliveryFailure, Invocation
 from asl_engine.eventbridge.invokers import client_failure
-from asl_engine.eventbridge.pipes.environment import PipeFailure
+from asl_engine.eventbridge.pipes.environment import PipeFailure, function_answer
 from asl_engine.eventbridge.service import EventBridge
 from asl_engine.integrations.lambda_.providers import LambdaRequest, function_name
 from asl_engine.server.context import Caller
@@ -98,14 +97,7 @@ class ServerTargets:
         request = LambdaRequest(function=arn, payload=payload.encode(), region=self.caller.region,
                                 account=self.caller.account, request_id=str(uuid.uuid4()),
                                 invocation_type=invocation_type)
-        try:
-            answer = await self.service.resources.functions.invoke(request, self.service.clock)
-        except StatesError as e:
-            raise PipeFailure(f"{arn} failed: {e.error} {e.cause or ''}") from e
-        assert answer is not None, "the function was checked to be local"
-        if answer.function_error:
-            raise PipeFailure(f"{arn} failed: {answer.payload.decode()}")
-        return answer.payload.decode()
+        return await function_answer(arn, self.service.resources.functions.invoke(request, self.service.clock))
 
     def _spawn(self, call: Any) -> None:
         """An asynchronous invoke: the caller does not wait, and the function's failure is the function's."""

@@ -8,8 +8,10 @@ clients), so the same pipe runs against fakes in unit tests.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any, Protocol
+
+from asl_engine.errors import StatesError
 
 Record = dict[str, Any]
 """One source record as the pipe passes it on (an SQS message, a Kinesis record), in AWS's documented shape."""
@@ -17,6 +19,18 @@ Record = dict[str, Any]
 
 class PipeFailure(Exception):
     """A call out of the pipe failed: the batch (or the records it names) stays in the source to be retried."""
+
+
+async def function_answer(arn: str, invoked: Awaitable[Any]) -> str:
+    """What a local function (a LocalFunctions invoke) answered a waiting pipe; its error is a PipeFailure."""
+    try:
+        answer = await invoked
+    except StatesError as e:
+        raise PipeFailure(f"{arn} failed: {e.error} {e.cause or ''}") from e
+    assert answer is not None, "the function was checked to be local"
+    if answer.function_error:
+        raise PipeFailure(f"{arn} failed: {answer.payload.decode()}")
+    return answer.payload.decode()
 
 
 class PipeEnvironment(Protocol):
