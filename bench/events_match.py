@@ -17,7 +17,8 @@ cidr, arrays, $or), then times, in the same process (CPU time):
 
 It also checks that both give the same match sets and that every witness event
 (built by the generator to satisfy a rule) finds its rule, and prints which
-optional accelerators are installed (orjson parses, gmpy2 lists set bits).
+accelerators are there (the C walk, built at install; orjson parses; gmpy2
+lists set bits where the Python walk runs).
 
     .venv/bin/python bench/events_match.py [--sizes 10,1000,10000] [--events 2000] [--budget-s 10]
 
@@ -26,29 +27,8 @@ interface (``PYTHONPATH=bench python ../shared/bench/events/events_bench.py
 --backend moto --backend python --machine events_match:factory --sizes
 1,100,1000,10000 --events 2000 --budget-s 45``).
 
-Results (2026-11-27, python 3.11.7, 2 shared cores, CPU time; the shared
-benchmark, ``--events 2000 --budget-s 45``, moto 5.2.5 in the same run; two
-runs with gmpy2, the second at load average 4):
-
-    rules   moto ev/s   ours, orjson   ours, orjson + gmpy2   compile s (ours)
-        1      35,521        125,022     144,619 / 125,514     0.0002
-      100         460         30,512      38,201 /  30,533     0.007
-    1,000          45         19,520      28,555 /  26,239     0.08
-   10,000         4.5          7,365       9,951 /   7,988     0.85
-
-Load average 3.2 -> 4.0 for the orjson run, 3.5 -> 3.5 and 2.2 -> 4.1 for
-the gmpy2 runs. Without orjson nor gmpy2: 7,635 ev/s at 10,000 rules; the
-code before this change: 5,300-5,600 ev/s, measured alongside at load 4.5.
-
-Why 20,000 ev/s at 10,000 rules is out of reach here: every event matches
-about 178 rules, and an oracle answering from a precomputed dict runs at
-39,000 ev/s in the same harness, so 25 us of each event go to the harness's
-own handling of 178 names (set copy, index lookups, sort) and 20,000 ev/s
-leaves the matcher 25 us. Ours spends about 75 us (gmpy2, load 3): parsing
-5, walking the ~20 fields with their cached gates 30, probing the value
-indexes for the ~5 values never seen before (object key, address, amount,
-size, email) 15, the items array's same-element bookkeeping 5, listing the
-~180 set bits into the result set 20 (35 in pure Python).
+Results, with the method and what an event costs: bench/README.md, section
+"EventBridge matching".
 """
 
 from __future__ import annotations
@@ -71,6 +51,7 @@ from asl_engine.eventbridge.patterns.decode import orjson  # noqa: E402
 from asl_engine.eventbridge.patterns.flatten import flatten  # noqa: E402
 from asl_engine.eventbridge.patterns.masks import xmpz  # noqa: E402
 from asl_engine.eventbridge.patterns.model import CompiledPattern, Exists  # noqa: E402
+from asl_engine.eventbridge.patterns.native import Walker  # noqa: E402
 
 WORKLOAD = ROOT.parent / "shared" / "bench" / "events" / "events_bench.py"
 
@@ -80,12 +61,10 @@ class _SharedBenchMachine:
 
     def __init__(self) -> None:
         self._matcher = EventMatcher()
+        self.matches: Callable[[str], Iterable[str]] = self._matcher.matching_rules_json  # type: ignore[assignment]
 
     def add_rule(self, name: str, pattern_json: str) -> None:
         self._matcher.add_rule(name, pattern_json)
-
-    def matches(self, event_json: str) -> Iterable[str]:
-        return self._matcher.matching_rules_json(event_json)  # type: ignore[return-value]
 
 
 def factory() -> _SharedBenchMachine:
@@ -147,7 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workload", type=Path, default=WORKLOAD)
     args = parser.parse_args(argv)
     workload = load_workload(args.workload)
-    print(f"accelerators: orjson {'yes' if orjson else 'no'}, gmpy2 {'yes' if xmpz else 'no'} (times are CPU time)")
+    print(
+        f"accelerators: C walk {'yes' if Walker else 'NO (extension not built)'}, orjson {'yes' if orjson else 'no'}, "
+        f"gmpy2 {'yes' if xmpz else 'no'} (times are CPU time)"
+    )
     print("load average at start: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print(
         f"{'rules':>6} {'compile s':>9} {'matcher ev/s':>12} {'naive ev/s':>10} {'ratio':>7} "

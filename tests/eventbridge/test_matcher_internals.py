@@ -210,11 +210,17 @@ def test_bit_listing_matches_the_bits(seed: int) -> None:
         '{"a": "12345678901234567890"}',
         '{"a": NaN, "b": Infinity}',
         '{"a": "\\ud800"}',
+        '{"a": "\u0661\u0662", "b": 1234567890123456789}',  # 19 digits after text beyond Latin-1
         '{"a": 1, "a": 2}',
         "[]",
     ],
 )
-def test_decoder_answers_as_the_standard_library(text: str) -> None:
+@pytest.mark.parametrize("digit_run_check", ["extension", "translation"])
+def test_decoder_answers_as_the_standard_library(
+    text: str, digit_run_check: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if digit_run_check == "translation":
+        monkeypatch.setattr(decode, "long_digit_run", None)
     expected = json.loads(text)
     assert repr(decode.loads(text)) == repr(expected)
     assert repr(decode.loads(text.encode())) == repr(expected)

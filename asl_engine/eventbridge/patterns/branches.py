@@ -6,9 +6,13 @@ exact values, prefix/suffix maps probed by length, a sorted segment table for
 numeric ranges, one parse per value for cidr blocks, an exclusion map for
 anything-but), answer with the gate mask of the branches a value lets
 through. Matching an event walks it along the trie of those paths (plan.py)
-and ANDs one gate per field into a candidate mask: a fixed number of Python
-operations per field whatever the number of rules (the AND itself runs in C
-over N/30 digits, about 0.1 us at 10,000 rules).
+and ANDs one gate per field into a candidate mask: a fixed number of
+operations per field whatever the number of rules.
+
+The walk runs in C (_walk.c, built by native.py) with the masks as bitmaps;
+``_walk`` and ``_array`` below are the same walk in Python, with the masks
+as integers: the reference the C walk is tested against, and what runs where
+the extension is not built or with ``BranchIndex(native=False)``.
 
 Fields inside arrays of objects must be matched by values from the same
 array element: such arrays are flattened with each leaf's element recorded,
@@ -24,6 +28,7 @@ from .flatten import DottedKey, Leaves, Membership, PathTrie, check_keys, compat
 from .lane import Lane
 from .masks import bit_positions
 from .model import Branch
+from .native import Walker, build_walker
 from .plan import PlanNode, build_plan
 from .slots import BitSlots
 
@@ -35,15 +40,18 @@ Pairs = tuple[tuple[str, PlanNode], ...]
 class BranchIndex:
     """Branches indexed together; ``match`` answers the ids of the rules owning those an event satisfies."""
 
-    __slots__ = ("_branches", "_live", "_plain", "_plan", "_slots", "lanes")
+    __slots__ = ("_branches", "_live", "_native", "_plain", "_plan", "_slots", "_walker", "lanes")
 
-    def __init__(self) -> None:
+    def __init__(self, native: bool = True) -> None:
+        """``native``: walk events in C (_walk.c) when the extension is built; the Python walk is the reference."""
         self.lanes: dict[str, Lane] = {}
         self._slots = BitSlots()
         self._branches: dict[int, Branch] = {}  # position -> branch
         self._live = 0
         self._plan: PlanNode | None = None
         self._plain = True  # no field path has an empty key: the trie spells every path
+        self._native = native and Walker is not None
+        self._walker: Walker | None = None
 
     def add(self, rule_id: Hashable, branch: Branch) -> int:
         """Indexes one branch of rule ``rule_id``; the bit position returned is for ``remove``."""
@@ -77,18 +85,28 @@ class BranchIndex:
             lane.changed()
         self._plan = build_plan(self.lanes)
         self._plain = all("" not in path.split(".") for path in self.lanes)
+        if self._native:
+            self._walker = build_walker(self._plan, self._live, self._slots.owners, _Arrays)
         return self._plan
 
     def match(self, event: Mapping[str, object]) -> set[Hashable]:
         """The ids of the rules with a branch that ``event`` satisfies."""
         root = self._plan if self._plan is not None else self._replan()
-        arrays = _Arrays()
         try:
             if type(event) is not dict or not self._plain or "" in event:
                 raise DottedKey  # paths the trie does not spell: {"": {"a": 1}} has "a" at path "a"
-            check_keys(event)  # type: ignore[arg-type]
-            candidates = _walk(root.children, event, self._live, arrays)
-        except DottedKey:  # flattened in full, paths spelled as strings exactly as flatten() does
+            if self._walker is not None:
+                found = self._walker.match(event)
+                if type(found) is not tuple:
+                    return found
+                bitmap, arrays = found  # the same-element check follows
+                candidates = int.from_bytes(bitmap, "little")
+            else:
+                check_keys(event)  # type: ignore[arg-type]
+                arrays = _Arrays()
+                candidates = _walk(root.children, event, self._live, arrays)
+        except DottedKey:  # flattened in full, paths spelled as strings exactly as flatten() does (the C walk
+            # also raises it for the rare event whose same-element check it leaves to this path)
             arrays = _Arrays()
             candidates = arrays.add(root, event, self._live, None)
         if not candidates:

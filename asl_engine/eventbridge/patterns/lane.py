@@ -51,8 +51,12 @@ class Lane:
         if found is None:
             if len(cache) >= CACHE_LIMIT:
                 cache.clear()
-            found = cache[value] = self.index.satisfied(value) | self.index.gate_masks()[0]
+            found = cache[value] = self.compute(value)
         return found
+
+    def compute(self, value: object) -> int:
+        """``gate`` without the cache: the C walk (_walk.c) keeps its own, of bitmaps."""
+        return self.index.satisfied(value) | self.index.gate_masks()[0]
 
     def unconstrained(self) -> int:
         """The branches free of this field: all an empty array lets through."""
