@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
@@ -119,19 +118,6 @@ def test_intrinsic_failure_propagates() -> None:
 def test_syntax_errors_at_compile_time(template: Any, error: type) -> None:
     with pytest.raises(error):
         compile_payload(template, "Parameters")
-
-
-def test_hot_path_is_fast() -> None:
-    """A typical template must cost a few microseconds, not tens: the engine targets 50k transitions/s."""
-    payload = compile_payload({"a.$": "$.a.b[0]", "b.$": "$.x", "c": {"d.$": "$.flagged"}, "e": 1},
-                              "Parameters")
-    scope = Scope(INPUT)
-    n = 20_000
-    start = time.perf_counter()
-    for _ in range(n):
-        payload.evaluate(scope)
-    per_call = (time.perf_counter() - start) / n
-    assert per_call < 20e-6, f"{per_call * 1e6:.1f} µs per evaluation"
 
 
 # --- AWS-recorded single Pass states of the other categories ---------------------------------------
