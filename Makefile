@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# the AWS CLI (v1, from PyPI) the server tests drive asl serve with; a venv of its own, since awscli pins a botocore
+AWSCLI := $(VENV)/awscli/bin/aws
 
 .PHONY: run test lint bench clean
 
@@ -17,8 +19,12 @@ $(STAMP): pyproject.toml setup.py asl_engine/eventbridge/patterns/_walk.c
 run: $(STAMP)
 	$(BIN)/asl scenario --template template.yaml --function-logs .asl/function-logs
 
-test: $(STAMP)
-	$(BIN)/python -m pytest
+$(AWSCLI): | $(STAMP)
+	$(PYTHON) -m venv $(VENV)/awscli
+	$(VENV)/awscli/bin/python -m pip install --quiet 'awscli>=1.34'
+
+test: $(STAMP) $(AWSCLI)
+	ASL_AWS_CLI=$(AWSCLI) $(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

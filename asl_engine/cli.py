@@ -14,15 +14,18 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asl_engine.errors import InvalidDefinition
 from asl_engine.integrations.clients import ClientFactory
 from asl_engine.integrations.lambda_.providers import EndpointFunctions
 from asl_engine.integrations.registry import Resources
-from asl_engine.runtime.clock import RealClock, VirtualClock
+from asl_engine.runtime.clock import Clock, RealClock, VirtualClock
 from asl_engine.runtime.history import dumps
 from asl_engine.state_machine import InvalidExecutionInput, StateMachine, parse_input
+
+if TYPE_CHECKING:
+    from asl_engine.sim.hosting import Simulators
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INVALID_DEFINITION, EXIT_BAD_INPUT = 0, 1, 2, 3, 4
 
@@ -61,6 +64,16 @@ def _run_resources(args: argparse.Namespace) -> Resources:
     return resources
 
 
+def _moto_simulators(resources: Resources, clock: Clock) -> Simulators | None:
+    """On moto, SageMaker and Batch jobs take time on the run's clock (a Batch job runs without Docker): the
+    simulators catch up whenever ``.sync`` polls.  Their events have no bus to go to in a single run."""
+    if resources.clients.backend != "moto":
+        return None
+    from asl_engine.sim.hosting import attach_simulators
+
+    return attach_simulators(clock)
+
+
 def _print_diagnostics(label: str, diagnostics: list) -> None:
     for d in diagnostics:
         print(f"{label}: {d.severity} {d.code} at {d.location or '/'}: {d.message}", file=sys.stderr)
@@ -87,8 +100,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     clock = VirtualClock(datetime.fromisoformat(args.start_time) if args.start_time else None) \
         if args.virtual_clock else RealClock()
-    result = sm.run(data, name=args.execution_name, clock=clock, resources=resources,
-                    payload_limit=None if args.no_payload_limit else 256 * 1024)
+    simulators = _moto_simulators(resources, clock)
+    try:
+        result = sm.run(data, name=args.execution_name, clock=clock, resources=resources,
+                        payload_limit=None if args.no_payload_limit else 256 * 1024)
+    finally:
+        if simulators is not None:
+            simulators.detach()
     if args.history:
         print(json.dumps(result.history, indent=2, default=str))
     elif result.status == "SUCCEEDED":

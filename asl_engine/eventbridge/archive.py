@@ -111,6 +111,8 @@ class Archives:
         self._unfiltered: dict[str, set[str]] = {}  # bus ARN -> archives without one (they keep every event)
         for archive in self._archives.values():
             self._match(archive)
+        for replay in self._replays.values():
+            self._resume(replay)
 
     # -- archives ----------------------------------------------------------------------
     def _match(self, archive: Mapping[str, Any]) -> None:
@@ -283,6 +285,18 @@ class Archives:
             "State": "STARTING",
             "ReplayStartTime": _time(replay["ReplayStartTime"]),
         }
+
+    def _resume(self, replay: dict[str, Any]) -> None:
+        """A replay the last process left unfinished goes on from the last step it saved (so the events of the
+        step it was in are delivered again: at least once); one being cancelled ends CANCELLED, and one whose
+        archive is gone FAILED."""
+        if replay["State"] not in ("STARTING", "RUNNING", "CANCELLING"):
+            return
+        archive = self._archives.get(replay["EventSourceArn"].rsplit("/", 1)[-1])
+        if replay["State"] == "CANCELLING" or archive is None:
+            self._finish(replay, "CANCELLED" if replay["State"] == "CANCELLING" else "FAILED")
+        else:
+            self._timers.call_later(0, lambda: self._step(replay, archive))
 
     def _step(self, replay: dict[str, Any], archive: Mapping[str, Any]) -> None:
         """Replays the next few events; reschedules itself until the window is done or cancelled."""

@@ -181,6 +181,15 @@ class Scheduler:
         return {}
 
     # -- firing --------------------------------------------------------------------------
+    def rearm(self) -> None:
+        """Arms every schedule's next firing from now (after a restore: see ``EventBridge.rearm``)."""
+        now = self.timers.now()
+        for schedule in list(self._schedules.values()):
+            if schedule.timer is not None:
+                schedule.timer.cancel()
+                schedule.timer = None
+            self._arm(schedule, now)
+
     def _next(self, schedule: _Schedule, after: datetime) -> datetime | None:
         """The next nominal fire time after ``after`` inside [StartDate, EndDate], or None."""
         spec = schedule.spec

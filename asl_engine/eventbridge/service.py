@@ -56,6 +56,7 @@ class EventBridge:
         ids: Callable[[], str] | None = None,
         rng: random.Random | None = None,
         archive_path: str = ":memory:",
+        archive_store: ArchiveStore | None = None,
         size_limit: int = SIZE_LIMIT,
         peers: dict[tuple[str, str], EventBridge] | None = None,
     ) -> None:
@@ -70,11 +71,11 @@ class EventBridge:
         self.invokers.connect_buses(self._resolve_bus)
         self.deliverer = Deliverer(self.invokers.invoke, self.timers, self.invokers.send_dead_letter, rng)
         self.buses: dict[str, EventBus] = {}
-        self.observers: list[Callable[[str, dict[str, Any]], None]] = []
+        self.observers: list[Callable[[str, dict[str, Any]], object]] = []
         """Called with (bus ARN, event) for each event a bus accepts (schema discovery watches buses so)."""
         self._add_bus("default", None)
         self.archives = Archives(
-            ArchiveStore(archive_path),
+            archive_store or ArchiveStore(archive_path),  # an open store: asl serve's, shared with its journal
             region=region,
             account=account,
             timers=self.timers,
@@ -301,6 +302,13 @@ class EventBridge:
         due = rule.fire_times.next_after(self.timers.now())
         if due is not None:
             rule.timer = self.timers.call_at(due, lambda: self._fire_schedule(rule))
+
+    def rearm(self) -> None:
+        """Schedules every scheduled rule's next firing from now: after a restore, whose calls armed them at the
+        instants they were first made, the firings that fell while the server was down are not made up."""
+        for bus in self.buses.values():
+            for rule in bus.rules.values():
+                self._arm(rule)
 
     def _fire_schedule(self, rule: Rule) -> None:
         rule.timer = None

@@ -26,6 +26,7 @@ from asl_engine.integrations.lambda_.providers import EndpointFunctions, LocalFu
 from asl_engine.integrations.lambda_.task import Lambdas, run_function_arn
 from asl_engine.integrations.mocks import Mocks
 from asl_engine.integrations.services.state_machines import StateMachines
+from asl_engine.runtime.map_run_controls import MapRunControls
 
 Target = Callable[..., Any] | str
 
@@ -53,6 +54,7 @@ class Resources:
         self.mocks = mocks  # answered before any resource is called (unit tests)
         self.lambdas = Lambdas([self.functions, EndpointFunctions(self.clients)])
         self.state_machines = state_machines or StateMachines()
+        self.map_run_controls = MapRunControls()  # UpdateMapRun reaches a running Distributed Map through these
         for key, target in (targets or {}).items():
             self.register(key, target)
 

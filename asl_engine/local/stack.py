@@ -46,8 +46,9 @@ from asl_engine.local.world import World, WorldSettings
 from asl_engine.runtime.clock import Clock, VirtualClock
 from asl_engine.runtime.services import Services
 from asl_engine.sam.application import Application, load_application
-from asl_engine.sim import Durations, Simulator
+from asl_engine.sim import Durations
 from asl_engine.sim.events import EventEmitter
+from asl_engine.sim.hosting import attach_simulators
 from asl_engine.state_machine import StateMachine
 
 T = TypeVar("T")
@@ -82,15 +83,16 @@ class LocalStack:
     async def __aenter__(self) -> LocalStack:
         self._loop = asyncio.get_running_loop()
         _fresh_moto()
-        self.sim = Simulator(self.clock, sink=self._from_any_thread, account=self.account, region=self.region,
-                             durations=self.durations).attach()
+        self.simulators = attach_simulators(self.clock, self.emit, durations=self.durations)
+        self.simulators.start()  # events reach the bus on the loop, whichever thread made the request
+        self.sim = self.simulators.simulator(self.account, self.region)
         self._service_events = EventEmitter(self.emit, self.account, self.region)
         try:
             self._deploy()
         except BaseException:
             await self._stop()
             raise
-        self._tasks = [asyncio.ensure_future(self.sim.follow()), asyncio.ensure_future(self.timers.serve())]
+        self._tasks = [asyncio.ensure_future(self.timers.serve())]
         return self
 
     def _deploy(self) -> None:
@@ -135,7 +137,7 @@ class LocalStack:
             await self._pipe_supervisor.close()
         service_events.detach(self.account, self.region, self)
         hooks.serve({})
-        self.sim.detach()
+        await self.simulators.close()
 
     def run(self, scenario: Callable[[LocalStack], Awaitable[T]]) -> T:
         """Makes the clock's loop, starts the stack on it, runs ``scenario(stack)`` and stops the stack."""
@@ -147,10 +149,6 @@ class LocalStack:
         return self.clock.run(main())
 
     # -- events in and out ------------------------------------------------------------------------------------
-
-    def _from_any_thread(self, event: dict[str, Any]) -> None:
-        """The simulator's sink: it emits from whichever thread made the request; the bus runs on the loop."""
-        self._loop.call_soon_threadsafe(self.emit, event)
 
     def emit(self, event: dict[str, Any]) -> None:
         """An AWS service event, emitted as services emit them: to the account's default bus."""

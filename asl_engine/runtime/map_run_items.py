@@ -14,8 +14,21 @@ document.  In process, a run keeps nothing unless given a ``MemoryMapRunItems``.
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from dataclasses import dataclass
 from typing import Any
+
+
+def child_name(map_run_arn: str, index: int) -> str:
+    """The name of item ``index``'s child execution: drawn from the run and the index alone, so it is the
+    same in every attempt and the service can find an item again from a child's ARN."""
+    return str(uuid.UUID(bytes=hashlib.sha256(repr((map_run_arn, index)).encode()).digest()[:16], version=4))
+
+
+def child_execution_arn(map_run_arn: str, name: str) -> str:
+    """A child execution's ARN: ``...:execution:<machine>/<label>:<name>`` for ``...:mapRun:<machine>/<label>:<id>``."""
+    return f"{map_run_arn.replace(':mapRun:', ':execution:', 1).rsplit(':', 1)[0]}:{name}"
 
 
 @dataclass(slots=True)

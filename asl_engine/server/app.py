@@ -21,9 +21,10 @@ from asl_engine.server.context import Caller, signing_scope
 from asl_engine.server.errors import ApiError
 from asl_engine.server.event_services import EventServices
 from asl_engine.server.events_api import is_events_call
-from asl_engine.server.lambda_api import LambdaInvoke
+from asl_engine.server.lambda_api import LambdaApi
 from asl_engine.server.model import SIGNING_NAME, TARGET_PREFIX
 from asl_engine.server.service import StepFunctionsService
+from asl_engine.sim.hosting import Simulators
 
 log = logging.getLogger("asl_engine.server")
 
@@ -35,8 +36,15 @@ class Gateway:
         self.service = service
         self.event_services = EventServices(service)  # Events, Scheduler, Pipes, Schemas
         self.admin = admin_app(service, self.event_services.advance, self.event_services.pipe_polls)
-        self.lambdas = LambdaInvoke(service.resources.functions, service.clock)
+        self.lambdas = LambdaApi(service, moto)  # Invoke of local functions; created ones mirrored from moto
         self.moto = moto
+        self.simulators: Simulators | None = None  # moto's SageMaker and Batch on the server's clock
+        self.simulation: ASGIApp | None = None  # /_asl/sim/: failure injection into the simulators
+        if moto is not None:
+            from asl_engine.server.moto_bridge import moto_simulators, simulation_admin
+
+            self.simulators = moto_simulators(service.clock, self.event_services)
+            self.simulation = simulation_admin(self.simulators)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -46,7 +54,10 @@ class Gateway:
             return
         send = self._after_commit(send)
         if scope["path"].startswith("/_asl/"):
-            await self.admin(scope, receive, send)
+            if self.simulation is not None and scope["path"].startswith("/_asl/sim/"):
+                await self.simulation(scope, receive, send)
+            else:
+                await self.admin(scope, receive, send)
             return
         target, authorization = _routing_headers(scope)
         signed = signing_scope(authorization)
@@ -74,8 +85,8 @@ class Gateway:
             response = await self.event_services.events_api(request, _caller(signed))
         elif signed is not None and signed[1] in self.event_services.rest_apis:
             response = await self.event_services.rest_apis[signed[1]](request, _caller(signed))
-        elif (function := self.lambdas.function(request)) is not None:
-            response = await self.lambdas.invoke(request, function, _caller(signed))
+        elif self.lambdas.handles(request):
+            response = await self.lambdas(request, _caller(signed))
         elif self.moto is not None:
             await self.moto(scope, receive, send)
             return
@@ -93,8 +104,12 @@ class Gateway:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 self.event_services.start()
+                if self.simulators is not None:
+                    self.simulators.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self.simulators is not None:
+                    await self.simulators.close()
                 await self.event_services.close()
                 await self.service.close()
                 await send({"type": "lifespan.shutdown.complete"})
@@ -103,7 +118,8 @@ class Gateway:
     async def _step_functions(self, scope: Scope, receive: Receive, send: Send, target: str, caller: Caller) -> None:
         """An awsJson call, on raw ASGI messages (see ``protocol``)."""
         try:
-            op, params = protocol.parse_call(target, await protocol.read_body(receive))
+            body = await protocol.read_body(receive, protocol.content_length(scope["headers"]))
+            op, params = protocol.parse_call(target, body)
             reply = protocol.result(await self.service.call(op.name, params, caller))
         except ClientDisconnect:
             return  # nobody to answer, and the call was not acted on

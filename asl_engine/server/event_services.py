@@ -6,15 +6,23 @@ replays fire in real time, or under ``--virtual-clock`` when
 ``/_asl/clock/advance`` moves time (``advance`` steps through each due
 callback at its own instant, so a cron rule fires at every minute it passed).
 The API endpoints here are the adapters in ``events_api`` and ``rest_api``.
+
+With a store on disk (``--db``), each region's services keep their
+configuration, archives and replays in ``<db>.events-<account>-<region>.db``
+(``eventbridge.journal``): every region found there is restored when the
+server is made, before a template is deployed or a request served, and its
+scheduled rules and schedules armed from the clock's now (see RESUME.md).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import glob
 from dataclasses import dataclass
 
 from asl_engine.eventbridge.invokers import Invokers
+from asl_engine.eventbridge.journal import Journal, PinnedClock, open_store
 from asl_engine.eventbridge.pipes.service import Pipes
 from asl_engine.eventbridge.pipes.supervisor import PipeSupervisor
 from asl_engine.eventbridge.scheduler import Scheduler
@@ -26,6 +34,9 @@ from asl_engine.server.event_targets import ServerTargets
 from asl_engine.server.events_api import EventsEndpoint
 from asl_engine.server.rest_api import RestEndpoint
 from asl_engine.server.service import StepFunctionsService
+from asl_engine.store import StoreError
+
+MEMORY = ":memory:"
 
 
 @dataclass(frozen=True)
@@ -35,14 +46,21 @@ class RegionServices:
     pipes: Pipes
     schemas: Schemas
     supervisor: PipeSupervisor
+    journal: Journal | None  # None when the server's store is in memory
 
 
 class EventServices:
-    """The event services of the server, made per region on first use; ``start`` on the server's loop."""
+    """The event services of the server, made per region on first use; ``start`` on the server's loop.
+
+    Made on the running loop (a restored pipe starts polling); raises StoreError, before anything is served,
+    when a region's database is not one of ours or is damaged.
+    """
 
     def __init__(self, service: StepFunctionsService) -> None:
         self.service = service
-        self.timers = Timers(service.clock)
+        self._db = getattr(service.store, "path", MEMORY)
+        self._clock = PinnedClock(service.clock)  # pinned only while restoring a journaled call
+        self.timers = Timers(self._clock)  # type: ignore[arg-type]  # a Clock by delegation
         self._peers: dict[tuple[str, str], EventBridge] = {}  # buses of every region reach one another
         self._regions: dict[tuple[str, str], RegionServices] = {}
         self._task: asyncio.Future[None] | None = None
@@ -55,6 +73,7 @@ class EventServices:
             "schemas": RestEndpoint("schemas", Schemas, lambda caller: self.region(caller).schemas,
                                     validation_code="BadRequestException"),
         }
+        self._restore()
 
     def region(self, caller: Caller) -> RegionServices:
         key = (caller.account, caller.region)
@@ -63,23 +82,64 @@ class EventServices:
             found = self._regions[key] = self._build(caller)
         return found
 
+    def _path(self, account: str, region: str) -> str:
+        return f"{self._db}.events-{account}-{region}.db"
+
     def _build(self, caller: Caller) -> RegionServices:
+        journal, pinned = None, self._clock.pinned
+        if self._db != MEMORY:
+            try:
+                journal = Journal(open_store(self._path(caller.account, caller.region)), self._clock)
+            except ValueError as exc:
+                raise StoreError(f"{exc} Move it away or pass another --db.") from None
+            journal.recording = self._task is not None  # a region first used once the server runs
+            self._clock.pinned = journal.created  # the default bus is as old as the region's first use
+        try:
+            return self._make(caller, journal)
+        finally:
+            self._clock.pinned = pinned
+
+    def _make(self, caller: Caller, journal: Journal | None) -> RegionServices:
         targets = ServerTargets(self.service, caller)
         invokers = Invokers(client=targets.client, state_machines=targets)
         invokers.register("lambda", targets)
         events = EventBridge(account=caller.account, region=caller.region, timers=self.timers, invokers=invokers,
-                             peers=self._peers)
+                             peers=self._peers, archive_store=journal.store if journal else None)
         targets.events = events
         scheduler = Scheduler(events.deliverer, account=caller.account, region=caller.region, timers=self.timers)
         supervisor = PipeSupervisor(targets, self.service.clock.time)
         pipes = Pipes(account=caller.account, region=caller.region, now=self.timers.now, on_change=supervisor.sync)
         schemas = Schemas(account=caller.account, region=caller.region, now=self.timers.now)
+        if journal is not None:
+            for name, target in (("events", events), ("scheduler", scheduler), ("pipes", pipes),
+                                 ("schemas", schemas)):
+                journal.attach(name, target)
         events.observers.append(schemas.observe)
-        return RegionServices(events, scheduler, pipes, schemas, supervisor)
+        return RegionServices(events, scheduler, pipes, schemas, supervisor, journal)
+
+    def _restore(self) -> None:
+        """Every region with a database next to the store comes back: its journaled calls made again at their
+        instants, then its scheduled rules and schedules armed from now (firings due while the server was
+        down are not made up)."""
+        if self._db == MEMORY:
+            return
+        prefix = f"{self._db}.events-"
+        for path in sorted(glob.glob(glob.escape(prefix) + "*.db")):
+            account, _, region = path[len(prefix):-len(".db")].partition("-")
+            services = self.region(Caller(region=region, account=account))
+            if services.journal is not None:
+                services.journal.replay({"events": services.events, "scheduler": services.scheduler,
+                                         "pipes": services.pipes, "schemas": services.schemas})
+            services.events.rearm()
+            services.scheduler.rearm()
 
     def start(self) -> None:
-        """Serves the timers on the running loop (the server's, whose time is the server's clock)."""
+        """Serves the timers on the running loop (the server's, whose time is the server's clock) and journals
+        the configuration calls from now on (not those of a template deployed at each start)."""
         self._task = asyncio.ensure_future(self.timers.serve())
+        for region in self._regions.values():
+            if region.journal is not None:
+                region.journal.recording = True
 
     def advance(self, seconds: float) -> None:
         """Moves the virtual clock forward, firing each timer that comes due at its own instant."""
@@ -96,3 +156,6 @@ class EventServices:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        for region in self._regions.values():
+            if region.journal is not None:
+                region.journal.close()

@@ -17,6 +17,7 @@ from asl_engine.server.arns import execution_arn, is_express_execution, machine_
 from asl_engine.server.catalog import Catalog, check_name, describe_for_execution
 from asl_engine.server.context import Caller
 from asl_engine.server.errors import ApiError, does_not_exist, invalid_arn, validation
+from asl_engine.server.map_runs import MapRunChildren
 from asl_engine.server.pagination import paged
 from asl_engine.server.resume import Replay
 from asl_engine.server.runner import Runner
@@ -52,6 +53,7 @@ class Executions:
         self.runner = runner
         self.services = services
         self.rng = rng
+        self.children = MapRunChildren(store)
 
     # -- starting
     def start_execution(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
@@ -177,7 +179,10 @@ class Executions:
         return {"stopDate": record.stop}
 
     def describe_execution(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
-        r = self._execution(params["executionArn"])
+        arn = params["executionArn"]
+        if (child := self.children.describe(arn)) is not None:
+            return child  # a Distributed Map's child execution (``...:execution:<machine>/<label>:<name>``)
+        r = self._execution(arn)
         out = _summary(r) | {"input": r.input, "inputDetails": {"included": True}}
         out |= _outcome(r.output, r.error, r.cause)
         # the history is read only for an execution that could be redriven, to count its events
@@ -190,9 +195,11 @@ class Executions:
         return out
 
     def list_executions(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
-        if "mapRunArn" in params:
-            raise ApiError("NotImplemented", "asl serve does not list a Map Run's child executions yet")
         arn = params.get("stateMachineArn")
+        if "mapRunArn" in params:
+            if arn is not None:
+                raise validation("Must provide a StateMachine ARN or MapRun ARN, not both")
+            return self.children.list(params)
         if arn is None:
             raise validation("Must provide a StateMachine ARN or MapRun ARN")
         ref = parse_machine(arn)

@@ -11,16 +11,23 @@ the items already done, and what DescribeMapRun counts.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
-from asl_engine.runtime.map_run_items import ItemOutcome, MapRunItems
+from asl_engine.runtime.history import dumps
+from asl_engine.runtime.map_run_controls import MapRunControls
+from asl_engine.runtime.map_run_items import ItemOutcome, MapRunItems, child_execution_arn, child_name
+from asl_engine.runtime.states.map import DISTRIBUTED_CONCURRENCY
 from asl_engine.server.context import Caller
-from asl_engine.server.errors import ApiError, resource_not_found
+from asl_engine.server.errors import ApiError, invalid_arn, resource_not_found, validation
 from asl_engine.server.pagination import paged
 from asl_engine.store import ExecutionRecord, MapRunRecord, Store
 
 _ENDINGS = {"MapRunSucceeded": "SUCCEEDED", "MapRunFailed": "FAILED"}
+_MAP_RUN = re.compile(r"arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:mapRun:[^:/]+/[^:/]+:[^:/]+")
+_CHILD = re.compile(r"(?P<prefix>arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}):execution:(?P<machine>[^:/]+)/"
+                    r"(?P<label>[^:/]+):(?P<name>[^:/]+)")
 
 
 class MapRunTracker(MapRunItems):
@@ -129,10 +136,11 @@ def _states(node: Any) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 class MapRunActions:
-    """ListMapRuns and DescribeMapRun; UpdateMapRun cannot reach into a running Map yet."""
+    """ListMapRuns, DescribeMapRun and UpdateMapRun (through the engine's ``MapRunControls``)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, controls: MapRunControls) -> None:
         self.store = store
+        self.controls = controls
 
     def list_map_runs(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         arn = params["executionArn"]
@@ -155,8 +163,31 @@ class MapRunActions:
         return out
 
     def update_map_run(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
-        self._run(params["mapRunArn"])
-        raise ApiError("NotImplemented", "asl serve cannot change a running Map Run yet")
+        """Changes a Map Run's concurrency and tolerated failures: kept in its record and, while it runs,
+        applied to it (to the children not yet started, and to the verdict on its failures)."""
+        run = self._run(params["mapRunArn"])
+        changes = {key: params[key] for key in ("maxConcurrency", "toleratedFailurePercentage",
+                                                 "toleratedFailureCount") if key in params}
+        if not changes:  # wording not recorded from AWS
+            raise validation("At least one of maxConcurrency, toleratedFailurePercentage and toleratedFailureCount "
+                             "must be provided")
+        if run.status != "RUNNING":  # wording not recorded from AWS
+            raise validation(f"Map Run {run.arn} is not running: its status is {run.status}")
+        levers = self.controls.get(run.arn)
+        if "maxConcurrency" in changes:
+            run.max_concurrency = changes["maxConcurrency"]
+            if levers is not None:  # 0 lifts the limit, up to the Distributed Map's own
+                levers.concurrency.set(run.max_concurrency or DISTRIBUTED_CONCURRENCY)
+        if "toleratedFailurePercentage" in changes:
+            run.tolerated_failure_percentage = float(changes["toleratedFailurePercentage"])
+            if levers is not None:
+                levers.tolerated_percentage = run.tolerated_failure_percentage
+        if "toleratedFailureCount" in changes:
+            run.tolerated_failure_count = changes["toleratedFailureCount"]
+            if levers is not None:
+                levers.tolerated_count = run.tolerated_failure_count
+        self.store.put_map_run(run)
+        return {}
 
     def _run(self, arn: str) -> MapRunRecord:
         run = self.store.get_map_run(arn)
@@ -187,4 +218,79 @@ def _item(run: MapRunRecord) -> dict[str, Any]:
            "startDate": run.start}
     if run.stop is not None:
         out["stopDate"] = run.stop
+    return out
+
+
+class MapRunChildren:
+    """A Map Run's child executions as ListExecutions(mapRunArn) and DescribeExecution show them.
+
+    They are read from the outcomes the store keeps per item (a child's own history is not kept), so a
+    child is listed once it has ended: the ones still running are only counted, by DescribeMapRun.  A child
+    a redrive runs again shows its earlier outcome until it ends again, as DescribeMapRun counts it.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def list(self, params: dict[str, Any]) -> dict[str, Any]:
+        """ListExecutions with a ``mapRunArn``: newest first, with statusFilter and redriveFilter applied."""
+        arn = params["mapRunArn"]
+        if _MAP_RUN.fullmatch(arn) is None:
+            raise invalid_arn(arn)
+        run = self.store.get_map_run(arn)
+        if run is None:
+            raise resource_not_found(arn)
+        children = [_child(run, index, doc) for index, doc in self.store.map_run_items(arn).items()]
+        status, redrive = params.get("statusFilter"), params.get("redriveFilter")
+        if status is not None:
+            children = [c for c in children if c["status"] == status]
+        if redrive is not None:
+            children = [c for c in children if (c["redriveCount"] > 0) == (redrive == "REDRIVEN")]
+        children.sort(key=lambda c: c["startDate"], reverse=True)
+        return paged("executions", children, params, scope=f"mapRunExecutions:{arn}:{status}:{redrive}")
+
+    def describe(self, arn: str) -> dict[str, Any] | None:
+        """DescribeExecution of a child execution ARN; None if ``arn`` names no child whose outcome is kept.
+
+        The ARN names the state machine and the run's label but not the parent execution, so the runs of
+        that machine's executions are searched for the label, and the run's items for the child's name.
+        """
+        match = _CHILD.fullmatch(arn)
+        if match is None:
+            return None
+        machine = f"{match['prefix']}:stateMachine:{match['machine']}"
+        runs = f"{match['prefix']}:mapRun:{match['machine']}/{match['label']}:"
+        for execution in self.store.list_executions(machine):
+            for run in self.store.list_map_runs(execution.arn):
+                if not run.arn.startswith(runs):
+                    continue
+                for index, doc in self.store.map_run_items(run.arn).items():
+                    if child_name(run.arn, index) == match["name"]:
+                        return _described(_child(run, index, doc), doc)
+        return None
+
+
+def _child(run: MapRunRecord, index: int, doc: dict[str, Any]) -> dict[str, Any]:
+    """The fields ListExecutions and DescribeExecution share for the child that ran item ``index``.
+
+    Its state machine is the run's labelled one (``...:stateMachine:<machine>/<label>``), as AWS shows a
+    child's; each child processes one item (an ItemBatcher's batch is not counted item by item).
+    """
+    name = child_name(run.arn, index)
+    out: dict[str, Any] = {"executionArn": child_execution_arn(run.arn, name),
+                           "stateMachineArn": run.arn.replace(":mapRun:", ":stateMachine:", 1).rsplit(":", 1)[0],
+                           "name": name, "status": doc["status"], "startDate": doc["start"], "stopDate": doc["stop"],
+                           "mapRunArn": run.arn, "itemCount": 1, "redriveCount": doc.get("redrives", 0)}
+    if out["redriveCount"]:  # a redriven child starts again when the redrive runs it (its RedriveTime)
+        out["redriveDate"] = doc["start"]
+    return out
+
+
+def _described(child: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
+    """DescribeExecution of a child: its outcome; its input is not kept, so the response has none."""
+    out = {k: v for k, v in child.items() if k != "itemCount"}
+    if doc["status"] == "SUCCEEDED":
+        out |= {"output": dumps(doc.get("output")), "outputDetails": {"included": True}}
+    else:
+        out |= {k: doc[k] for k in ("error", "cause") if doc.get(k) is not None}
     return out

@@ -45,23 +45,58 @@ class Reply(NamedTuple):
         await send({"type": "http.response.body", "body": self.body})
 
 
-async def read_body(receive: Receive) -> bytes:
-    """The request body; RequestEntityTooLargeException as soon as it passes MAX_BODY.
+async def read_body(receive: Receive, declared: int | None = None) -> bytes:
+    """The request body; RequestEntityTooLargeException once it passes MAX_BODY.
+
+    ``declared`` is the Content-Length: a body declared too large is refused without keeping any of it,
+    a chunked one as soon as it grows past the limit.  A refused body is still read to its end, and
+    dropped, before the answer: a client that sends its whole body before reading the response (urllib,
+    with ``Connection: close``) would otherwise have the connection reset under it, the server closing
+    with the rest unread, and never see the 413.
 
     Raises starlette's ClientDisconnect when the client hangs up first: a call is acted on whole or not at all.
     """
+    if declared is not None and declared > MAX_BODY:
+        await _discard(receive)
+        raise _too_large()
     chunks, size = [], 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             raise ClientDisconnect()
         chunk = message.get("body", b"")
+        more = message.get("more_body", False)
         size += len(chunk)
         if size > MAX_BODY:
-            raise ApiError("RequestEntityTooLargeException", f"Request body is larger than {MAX_BODY} bytes")
+            chunks.clear()
+            if more:
+                await _discard(receive)
+            raise _too_large()
         chunks.append(chunk)
-        if not message.get("more_body", False):
+        if not more:
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def _discard(receive: Receive) -> None:
+    """Read the rest of a refused body, one chunk at a time, keeping none of it."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        if not message.get("more_body", False):
+            return
+
+
+def _too_large() -> ApiError:
+    return ApiError("RequestEntityTooLargeException", f"Request body is larger than {MAX_BODY} bytes")
+
+
+def content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
+    """The request's Content-Length, if it sends a readable one (a chunked body has none)."""
+    for name, value in headers:
+        if name == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None
 
 
 def parse_call(target: str, body: bytes) -> tuple[OperationModel, dict[str, Any]]:

@@ -54,7 +54,7 @@ class StepFunctionsService:
         # workflows that start executions start them here, recorded like any other
         self.resources.state_machines = ServiceStateMachines(executions)
         components = (catalog, aliases, Tags(store, self.resources.activities), executions,
-                      ActivityActions(self.resources.activities), MapRunActions(store),
+                      ActivityActions(self.resources.activities), MapRunActions(store, self.resources.map_run_controls),
                       StateTester(self.resources, clock))
         self._handlers: dict[str, Handler] = {}
         for operation in SERVICE_MODEL.operation_names:

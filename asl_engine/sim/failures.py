@@ -32,6 +32,10 @@ class FailureRules:
             raise ValueError(f"unknown failure kind {kind!r}; one of {sorted(KINDS)}")
         self._rules.append(FailureRule(kind, pattern, reason))
 
+    @property
+    def rules(self) -> tuple[FailureRule, ...]:
+        return tuple(self._rules)
+
     def reason_for(self, kind: str, name: str) -> str | None:
         """The reason of the first rule matching ``name`` (None: it succeeds)."""
         return next((r.reason for r in self._rules if r.kind == kind and fnmatchcase(name, r.pattern)), None)

@@ -50,8 +50,11 @@ class Listener(Protocol):
     def handle(self, action: str, param: Param) -> dict[str, Any]: ...
 
 
+ListenerFactory = Callable[[str, str, str], Listener | None]  # (service, account, region) -> listener
+
 _lock = threading.Lock()
 _listeners: dict[tuple[str, str, str], Listener] = {}
+_factory: ListenerFactory | None = None  # a host's: makes the listener of a pair nobody attached to
 _installed = False
 
 
@@ -70,8 +73,36 @@ def detach(service: str, account: str, region: str, listener: Listener) -> None:
             del _listeners[(service, account, region)]
 
 
+def attach_factory(factory: ListenerFactory) -> None:
+    """Asks ``factory`` for the listener of a request whose (service, account, region) has none: a host serving
+    any account and region (``sim.hosting``) attaches on first use instead of guessing the pairs up front."""
+    global _factory
+    install()
+    with _lock:
+        if _factory is not None and _factory != factory:
+            raise RuntimeError("simulators are already attached to moto by another host")
+        _factory = factory
+
+
+def detach_factory(factory: ListenerFactory) -> None:
+    global _factory
+    with _lock:
+        if _factory == factory:
+            _factory = None
+
+
+def listener_for(service: str, account: str, region: str) -> Listener | None:
+    with _lock:
+        return _listeners.get((service, account, region))
+
+
 def _listener(service: str, response: Any) -> Listener | None:
-    return _listeners.get((service, response.current_account, response.region))
+    account, region = response.current_account, response.region
+    with _lock:
+        found, factory = _listeners.get((service, account, region)), _factory
+    if found is None and factory is not None:  # outside the lock: the factory attaches its listener
+        found = factory(service, account, region)
+    return found
 
 
 def _observed(service: str, action: str, original: Callable[[Any], Any]) -> Callable[[Any], Any]:

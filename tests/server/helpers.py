@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import time
 from collections.abc import Callable
 from typing import Any
 
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 ROLE = "arn:aws:iam::123456789012:role/test-role"
+# the AWS CLI: the one `make test` installs (in a venv of its own), else `aws` on the PATH, else None (tests skip)
+AWS_CLI = os.environ.get("ASL_AWS_CLI") or shutil.which("aws")
 
 
 def definition(states: dict[str, Any], start: str | None = None, **extra: Any) -> str:

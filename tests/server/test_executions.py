@@ -172,10 +172,10 @@ def test_map_runs(sfn) -> None:
     assert (described["status"], described["maxConcurrency"], described["toleratedFailureCount"]) == \
            ("SUCCEEDED", 3, 1)
     assert (described["itemCounts"]["total"], described["itemCounts"]["succeeded"]) == (3, 3)
-    with pytest.raises(ClientError) as e:
+    with pytest.raises(ClientError) as e:  # a finished Map Run can't be changed (test_update_map_run.py)
         sfn.update_map_run(mapRunArn=runs[0]["mapRunArn"], maxConcurrency=5)
     assert (e.value.response["Error"]["Code"], e.value.response["ResponseMetadata"]["HTTPStatusCode"]) == \
-           ("NotImplemented", 501)
+           ("ValidationException", 400)
     with pytest.raises(ClientError) as e:
         sfn.describe_map_run(mapRunArn=runs[0]["mapRunArn"] + "0")
     assert e.value.response["Error"]["Code"] == "ResourceNotFound"

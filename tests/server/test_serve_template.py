@@ -21,7 +21,7 @@ import pytest
 from asl_engine.sam import load_application
 from asl_engine.store import open_store
 from tests.server.conftest import ROOT, Server
-from tests.server.helpers import eventually, wait_for_end
+from tests.server.helpers import AWS_CLI, eventually, wait_for_end
 
 TEMPLATE = Path(__file__).parent / "template" / "template.yaml"
 ACCOUNT_REGION = "us-east-1:123456789012"
@@ -115,11 +115,11 @@ def test_put_events_on_the_template_bus_starts_its_state_machine(stack) -> None:
     assert (done["status"], json.loads(done["output"])["message"]) == ("SUCCEEDED", "Hello, Eve")
 
 
-@pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI is not installed")
+@pytest.mark.skipif(AWS_CLI is None, reason="the AWS CLI is not installed")
 def test_aws_cli_start_execution_just_works(stack) -> None:
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
            "AWS_DEFAULT_REGION": "us-east-1", "AWS_PAGER": ""}
-    done = subprocess.run(["aws", "stepfunctions", "start-execution", "--endpoint-url", stack.url, "--output", "json",
+    done = subprocess.run([AWS_CLI, "stepfunctions", "start-execution", "--endpoint-url", stack.url, "--output", "json",
                            "--state-machine-arn", GREETING, "--input", '{"id": "cli-1", "name": "Cli"}'],
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

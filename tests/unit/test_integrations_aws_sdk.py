@@ -9,7 +9,7 @@ import uuid
 import pytest
 from runtime_helpers import ACCOUNT, run, simple_task
 
-from asl_engine import Resources
+from asl_engine import Resources, StateMachine
 from asl_engine.integrations.clients import ClientFactory
 from asl_engine.integrations.errors import ServiceFailure, optimized_error, sdk_error, sdk_v2_prefix
 from asl_engine.integrations.services.model import client_name, operation
@@ -93,6 +93,6 @@ class TestDynamoDbAndSfn:
         ex = run(sdk("sfn:sendTaskSuccess", TaskToken="NoSuchTaskToken", Output="{}"), resources=resources)
         assert ex.error == "Sfn.InvalidTokenException"
 
-    def test_unknown_action_is_a_runtime_error(self, resources):
-        ex = run(sdk("s3:doesNotExist"), resources=resources)
-        assert ex.error == "States.Runtime"
+    def test_unknown_action_is_refused_at_validation(self):
+        diagnostics = StateMachine.validate(sdk("s3:doesNotExist"))
+        assert [(d.code, d.location) for d in diagnostics] == [("SCHEMA_VALIDATION_FAILED", "/States/T/Resource")]

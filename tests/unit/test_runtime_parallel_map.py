@@ -70,7 +70,7 @@ class TestParallel:
         assert details(ex.history[10]) == {"name": "P", "output": '["a","b"]', "outputDetails": {"truncated": False}}
 
     def test_order_is_branch_order_not_completion_order(self):
-        slow, fast = "arn:aws:states:::slow:call", "arn:aws:states:::fast:call"
+        slow, fast = (f"arn:aws:lambda:us-east-1:123456789012:function:{n}" for n in ("slow", "fast"))
         definition = parallel(branch(("S", {"Type": "Task", "Resource": slow})),
                               branch(("F", {"Type": "Task", "Resource": fast})))
         ex = run(definition, {}, resources={slow: lambda p: sleep_then(10, "slow"),
@@ -154,7 +154,7 @@ class TestParallel:
             if calls["b"] < 3:
                 raise StatesError("Flaky", "try again")
             return "b"
-        a_arn, b_arn = "arn:aws:states:::a:call", "arn:aws:states:::b:call"
+        a_arn, b_arn = "arn:aws:states:::athena:startQueryExecution", "arn:aws:states:::codebuild:startBuild"
         definition = parallel(branch(("A", {"Type": "Task", "Resource": a_arn})),
                               branch(("B", {"Type": "Task", "Resource": b_arn})),
                               Retry=[{"ErrorEquals": ["Flaky"], "IntervalSeconds": 5, "BackoffRate": 1}])

@@ -299,7 +299,7 @@ class TestServiceCallable:
         assert (details(failed)["resourceType"], details(failed)["resource"]) == ("sns", "publish")
 
     def test_missing_implementation_is_runtime_error(self):
-        unknown = "arn:aws:states:::nosuchservice:doSomething"
+        unknown = "arn:aws:states:::athena:startQueryExecution"  # an integration AWS has and nothing answers here
         ex = run(simple_task(unknown), {}, resources={})
         assert ex.status == "FAILED"
         assert ex.error == "States.Runtime"

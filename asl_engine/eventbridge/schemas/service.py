@@ -302,10 +302,13 @@ class Schemas:
         self._discoverer(discoverer_id)["State"] = state
         return {"DiscovererId": discoverer_id, "State": state}
 
-    def observe(self, bus_arn: str, event: Mapping[str, Any]) -> None:
-        """An event a bus accepted: a started discoverer of that bus records its schema (a new version if it grew)."""
+    def observe(self, bus_arn: str, event: Mapping[str, Any]) -> bool:
+        """An event a bus accepted: a started discoverer of that bus records its schema (a new version if it grew).
+
+        Answers whether a version was added, so that only those events are kept to rebuild discovered schemas.
+        """
         if not any(d["SourceArn"] == bus_arn and d["State"] == "STARTED" for d in self.discoverers.values()):
-            return
+            return False
         registry = self.registries.get(REGISTRY) or self._add_registry(REGISTRY, "Auto-discovered event schemas", {})
         name = schema_name(event)
         schema = registry.schemas.get(name)
@@ -313,8 +316,9 @@ class Schemas:
         if schema is None:
             schema = registry.schemas[name] = _Schema(name, self._arn(f"schema/{REGISTRY}/{name}"), None, {})
         elif json.loads(content) == json.loads(schema.latest().content):
-            return
+            return False
         self._add_version(schema, content, OPENAPI3)
+        return True
 
 
 def _paged(key: str, items: list[dict[str, Any]], request: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,12 +8,16 @@ import inspect
 import json
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asl_engine.errors import StatesError
+
+if TYPE_CHECKING:
+    from asl_engine.runtime.clock import Clock
 
 
 def load_handler(spec: str) -> Callable[..., Any]:
@@ -54,10 +58,15 @@ def takes_context(fn: Callable[..., Any]) -> bool:
 
 
 class LambdaContext:
-    """The ``context`` a Lambda handler receives, enough for Powertools and most handlers."""
+    """The ``context`` a Lambda handler receives, enough for Powertools and most handlers.
+
+    The remaining time counts down to the invocation's deadline on the run's clock (``clock.time()``, epoch
+    seconds), so under a VirtualClock it is virtual time that runs out, as the Timeout is enforced on it.
+    Without a clock the deadline is ``timeout_s`` from now on the wall clock.
+    """
 
     def __init__(self, function_name: str, function_arn: str, request_id: str, memory_mb: int = 128,
-                 timeout_s: int = 3) -> None:
+                 timeout_s: float = 3, clock: Clock | None = None, deadline: float | None = None) -> None:
         self.function_name = function_name
         self.function_version = "$LATEST"
         self.invoked_function_arn = function_arn
@@ -65,10 +74,12 @@ class LambdaContext:
         self.aws_request_id = request_id
         self.log_group_name = f"/aws/lambda/{function_name}"
         self.log_stream_name = f"local/{request_id}"
-        self._timeout_ms = timeout_s * 1000
+        self._now: Callable[[], float] = clock.time if clock is not None else time.time
+        self._deadline = deadline if deadline is not None else self._now() + timeout_s
 
     def get_remaining_time_in_millis(self) -> int:
-        return self._timeout_ms
+        # rounded, not truncated: float noise in ``deadline - now`` must not turn 3000 ms into 2999
+        return max(0, round((self._deadline - self._now()) * 1000))
 
 
 def lambda_error(exc: BaseException, request_id: str, compact: bool = True) -> StatesError:

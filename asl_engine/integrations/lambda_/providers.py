@@ -11,8 +11,9 @@ function answers:
 * ``EndpointFunctions``: any Lambda Invoke API (AWS, ``sam local
   start-lambda`` at 127.0.0.1:3001, moto) through the run's ClientFactory.
 
-A local Lambda API (CreateFunction with a zip, Invoke) plugs in as one more
-provider implementing ``LambdaProvider``.
+Functions a client creates through ``asl serve``'s Lambda API (a zip of
+Python code) are unpacked and registered into the same ``LocalFunctions``
+(``lambda_.packages``), so a workflow and Invoke reach them alike.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import itertools
 import json
 import os
 import sys
+import weakref
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -129,18 +131,26 @@ class LocalFunction:
     environment: dict[str, str] = field(default_factory=dict)
     timeout: int | None = None  # seconds; None (a handler registered from Python) runs as long as it takes
     memory: int = 128
+    init_error: dict[str, Any] | None = None  # what Invoke answers when the code could not be imported
 
 
 class LocalFunctions:
     """In-process handlers by function name.  ``handler(event, context)`` or ``fn(event)``, sync or async:
     a coroutine handler waits on the execution's clock, so ``await asyncio.sleep(60)`` costs no time
-    under a VirtualClock, and it is stopped after the function's Timeout as Lambda stops it."""
+    under a VirtualClock; a function with a Timeout is answered ``Sandbox.Timedout`` when it runs past it
+    (see ``invoke``)."""
 
     def __init__(self) -> None:
         self._functions: dict[str, LocalFunction] = {}
+        self._sandboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = \
+            weakref.WeakKeyDictionary()
 
     def add(self, function: LocalFunction) -> None:
         self._functions[function.name] = function
+
+    def remove(self, name_or_arn: str) -> None:
+        """Forget a function (DeleteFunction); nothing happens when there is none by that name."""
+        self._functions.pop(function_name(name_or_arn), None)
 
     def register(self, name: str, handler: Callable[..., Any] | str, **config: Any) -> None:
         fn = load_handler(handler) if isinstance(handler, str) else handler
@@ -188,33 +198,92 @@ class LocalFunctions:
         return registry
 
     async def invoke(self, request: LambdaRequest, clock: Any) -> LambdaResponse | None:
+        """Runs the handler as Lambda would, within the function's Timeout on ``clock``.
+
+        A coroutine handler, and a synchronous one with no Timeout (a plain Python callable registered by
+        hand), run on the loop as they always did.  A synchronous handler with a Timeout runs in a worker
+        thread, so the loop can stop waiting for it at the deadline: Lambda answers ``Sandbox.Timedout`` then,
+        while the thread runs on to its end (Lambda freezes the sandbox; Python cannot kill a thread).  The
+        thread is real work to the clock (``clock.busy()``): a VirtualClock stands still while it runs, so
+        its time, and the context's remaining time, move only with the handler's awaits.
+        """
         function = self.get(request.function)
         if function is None:
             return None
         event = _event(request)
-        context = LambdaContext(function.name, request.qualified_arn.rsplit(":", 1)[0], request.request_id,
-                                memory_mb=function.memory, timeout_s=function.timeout or _MAX_TIMEOUT)
-        try:
-            with lambda_environment(function.environment):
-                result = function.handler(event, context) if takes_context(function.handler) \
-                    else function.handler(event)
-                if inspect.isawaitable(result):
-                    result = await asyncio.wait_for(result, function.timeout)  # None: no limit
-        except TimeoutError:
-            body = {"errorMessage": f"{request.request_id} Task timed out after {function.timeout:.2f} seconds",
-                    "errorType": "Sandbox.Timedout"}
+        if request.invocation_type == "DryRun":  # Lambda checks the call and runs nothing
+            return LambdaResponse(b"", request.request_id, 204)
+        if function.init_error is not None:
+            body = {**function.init_error, "requestId": request.request_id}
             return LambdaResponse(_json(body), request.request_id, function_error="Unhandled")
+        if function.timeout is not None and not inspect.iscoroutinefunction(function.handler):
+            async with self._sandbox():  # its Timeout counts from when it runs, not from when it queued
+                return await self._run(function, request, event, clock)
+        return await self._run(function, request, event, clock)
+
+    def _sandbox(self) -> asyncio.Lock:
+        """One threaded handler at a time per loop, as when they ran on the loop: handlers share os.environ
+        (each runs under its function's Environment), and a run stays deterministic."""
+        loop = asyncio.get_running_loop()
+        lock = self._sandboxes.get(loop)
+        if lock is None:
+            lock = self._sandboxes[loop] = asyncio.Lock()
+        return lock
+
+    async def _run(self, function: LocalFunction, request: LambdaRequest, event: Any, clock: Any) -> LambdaResponse:
+        timeout = function.timeout
+        context = LambdaContext(function.name, request.qualified_arn.rsplit(":", 1)[0], request.request_id,
+                                memory_mb=function.memory, timeout_s=timeout or _MAX_TIMEOUT, clock=clock,
+                                deadline=clock.time() + (timeout or _MAX_TIMEOUT))
+        threaded = timeout is not None and not inspect.iscoroutinefunction(function.handler)
+        limit = asyncio.timeout(timeout)  # None: no limit
+        error: Exception | None = None
+        try:
+            async with limit:
+                with lambda_environment(function.environment):
+                    if threaded:
+                        with clock.busy():
+                            result, error = await asyncio.to_thread(_call_in_thread, function.handler, event,
+                                                                    context)
+                    else:  # called here, so a stack trace starts at the handler as it does in a thread
+                        result = function.handler(event, context) if takes_context(function.handler) \
+                            else function.handler(event)
+                    if inspect.isawaitable(result):
+                        result = await result
         except StatesError:  # a local handler may fail the task with any error name it likes
             raise
-        except Exception as exc:  # the function raised: Lambda's Unhandled error
-            return LambdaResponse(_json(error_body(exc, request.request_id, function.code_dir)), request.request_id,
+        except Exception as exc:  # the function raised: Lambda's Unhandled error, unless its time ran out
+            if limit.expired():
+                return _timed_out(request, timeout or _MAX_TIMEOUT)
+            error = exc
+        if isinstance(error, StatesError):
+            raise error
+        if error is not None:
+            return LambdaResponse(_json(error_body(error, request.request_id, function.code_dir)), request.request_id,
                                   function_error="Unhandled")
-        payload, error = _response_body(result, request.request_id)
+        payload, failed = _response_body(result, request.request_id)
         log = None
         if request.log_type == "Tail":
             log = base64.b64encode(f"START RequestId: {request.request_id} Version: $LATEST\nEND RequestId: "
                                    f"{request.request_id}\n".encode()).decode()
-        return LambdaResponse(payload, request.request_id, function_error=error, log_result=log)
+        return LambdaResponse(payload, request.request_id, function_error=failed, log_result=log)
+
+
+def _call_in_thread(handler: Callable[..., Any], event: Any, context: LambdaContext) -> tuple[Any, Exception | None]:
+    """The handler's result, or what it raised: caught here so its stack trace starts at the handler, as
+    one raised on the loop does (``error_body`` drops this frame), not in the thread pool's machinery."""
+    try:
+        return (handler(event, context) if takes_context(handler) else handler(event)), None
+    except Exception as exc:
+        return None, exc
+
+
+def _timed_out(request: LambdaRequest, timeout: float) -> LambdaResponse:
+    """Lambda's answer when a function outlives its Timeout (the runtimes since 2023 name it Sandbox.Timedout;
+    older ones gave only "<date> <request id> Task timed out after N seconds")."""
+    body = {"errorType": "Sandbox.Timedout",
+            "errorMessage": f"RequestId: {request.request_id} Error: Task timed out after {timeout:.2f} seconds"}
+    return LambdaResponse(_json(body), request.request_id, function_error="Unhandled")
 
 
 _MAX_TIMEOUT = 900  # Lambda's longest Timeout, what the context reports for an unlimited local handler

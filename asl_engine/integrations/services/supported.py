@@ -1,10 +1,13 @@
-"""Which optimized integrations AWS has, and the integration patterns each allows.
+"""Which integrations AWS has, and the integration patterns each allows.
 
-Pure data, so the definition validator can check a Task's Resource without
-loading any AWS SDK.  The runtime routes by the same table.
+The optimized integrations are data; an aws-sdk resource is checked against
+botocore's models, as the runtime resolves it.  The runtime routes by the
+same table.
 """
 
 from __future__ import annotations
+
+from asl_engine.integrations.services.model import client_name, operation
 
 _RR, _SYNC, _TOKEN, _SYNC2 = "", "sync", "waitForTaskToken", "sync:2"
 _JOBS = frozenset({_RR, _SYNC, _TOKEN})
@@ -29,21 +32,42 @@ SUPPORTED: dict[str, tuple[str, dict[str, frozenset[str]]]] = {
     "http": ("http", {"invoke": frozenset({_RR})}),
 }
 _SDK_PATTERNS = frozenset({_RR, _TOKEN})  # aws-sdk integrations have no .sync
+# the other services of AWS's "Optimized integrations" table, whose actions and patterns are not checked; and s3,
+# whose getObject and putObject resources a Distributed Map's ItemReader and ResultWriter name
+_OTHER_SERVICES = frozenset({"apigateway", "athena", "bedrock", "codebuild", "databrew", "eks", "elasticmapreduce",
+                             "emr-containers", "emr-serverless", "mediaconvert", "s3"})
 
 
 def recognized(resource: str) -> bool:
-    """False when AWS would refuse ``resource`` at CreateStateMachine: an integration pattern its service
-    action does not have (``sqs:sendMessage.sync``, ``aws-sdk:s3:getObject.sync``).  Services and actions
-    beyond this table (Athena, CodeBuild...) are accepted, so a definition AWS takes is never refused."""
+    """False when AWS would refuse ``resource`` at CreateStateMachine ("The resource provided ... is not
+    recognized"): a Lambda ARN naming no function, an optimized service AWS does not have (``foo:bar``), an
+    aws-sdk service or action the SDK does not have, or an integration pattern its service action does not
+    have (``sqs:sendMessage.sync``, ``aws-sdk:s3:getObject.sync``).  The actions of services beyond the
+    SUPPORTED table (Athena, CodeBuild...) are accepted, so a definition AWS takes is never refused."""
     parts = resource.split(":")
+    if len(parts) >= 3 and parts[2] == "lambda":
+        return len(parts) in (7, 8) and parts[5] == "function" and all(parts[6:])
     if len(parts) < 7 or parts[2] != "states" or parts[4] != "":
         return True
     rest = ":".join(parts[5:])
     if rest.startswith("aws-sdk:"):
-        return rest.rpartition(":")[2].partition(".")[2] in _SDK_PATTERNS
+        return _sdk_recognized(rest.removeprefix("aws-sdk:"))
     service, _, action = rest.partition(":")
     action, _, pattern = action.partition(".")
     entry = SUPPORTED.get(service)
-    if entry is None or action not in entry[1]:
+    if entry is None:
+        return service in _OTHER_SERVICES
+    if action not in entry[1]:
         return True
     return pattern in entry[1][action]
+
+
+def _sdk_recognized(rest: str) -> bool:
+    """``<service>:<action>[.<pattern>]`` of an aws-sdk resource: a service the SDK has (by its SDK v2 name,
+    ``sfn``, ``eventbridge``), one of its actions (matched as the integration matches them), a pattern it has."""
+    service, _, action = rest.partition(":")
+    action, _, pattern = action.partition(".")
+    if pattern not in _SDK_PATTERNS or not service or not action:
+        return False
+    client = client_name(service)
+    return client is not None and operation(client, action) is not None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,11 +20,12 @@ from asl_engine.errors import StateFailure, StatesError
 from asl_engine.integrations.map_io.result_writer import ChildExecution
 from asl_engine.query.jsonpath import PathNotFound, reference_conflict
 from asl_engine.query.scope import Scope
-from asl_engine.runtime.concurrency import run_all
+from asl_engine.runtime.concurrency import run_adjustable, run_all
 from asl_engine.runtime.frame import Frame
 from asl_engine.runtime.history import History
 from asl_engine.runtime.interpreter import run_branch
-from asl_engine.runtime.map_run_items import ItemOutcome
+from asl_engine.runtime.map_run_controls import MapRunLevers
+from asl_engine.runtime.map_run_items import ItemOutcome, child_execution_arn, child_name
 from asl_engine.runtime.services import Services
 from asl_engine.runtime.states.base import Outcome, RecoverableState
 from asl_engine.runtime.states.fields import read_count
@@ -182,24 +182,25 @@ class MapState(RecoverableState):
         items.started(map_run_arn, len(inputs))
         histories: list[History] = []  # of the children run now
         child = partial(self._child, frame, map_run_arn, inputs, attempt, items.done(map_run_arn), histories)
-        outcomes: list[ItemOutcome] = await run_all(len(inputs), child,
-                                                    self._limit(frame, effective, DISTRIBUTED_CONCURRENCY))
-        failures = sum(1 for o in outcomes if not o.succeeded)
-        run.map_runs.append({"mapRunArn": map_run_arn, "executions": histories, "failures": failures,
-                             "total": len(inputs)})
-        writer = self.settings.writer
-        if writer is None:
-            results: Any = [o.output if o.succeeded else {"Error": o.error, "Cause": o.cause} for o in outcomes]
-        else:
-            records = [ChildExecution(inputs[i], _time(o.start), _time(o.stop), output=o.output, error=o.error,
-                                      cause=o.cause) for i, o in enumerate(outcomes)]
-            try:
-                results = await writer.result(frame, effective, map_run_arn, records)
-            except StatesError as e:
-                _run_failed(frame, e)
-        if failures and self._exceeds_tolerance(frame, effective, failures, len(inputs)):
-            _run_failed(frame, StatesError("States.ExceedToleratedFailureThreshold",
-                                           "The specified tolerated failure threshold was exceeded"))
+        limit = self._limit(frame, effective, DISTRIBUTED_CONCURRENCY)
+        with run.resources.map_run_controls.running(map_run_arn, limit) as levers:  # UpdateMapRun's
+            outcomes: list[ItemOutcome] = await run_adjustable(len(inputs), child, levers.concurrency)
+            failures = sum(1 for o in outcomes if not o.succeeded)
+            run.map_runs.append({"mapRunArn": map_run_arn, "executions": histories, "failures": failures,
+                                 "total": len(inputs)})
+            writer = self.settings.writer
+            if writer is None:
+                results: Any = [o.output if o.succeeded else {"Error": o.error, "Cause": o.cause} for o in outcomes]
+            else:
+                records = [ChildExecution(inputs[i], _time(o.start), _time(o.stop), output=o.output, error=o.error,
+                                          cause=o.cause) for i, o in enumerate(outcomes)]
+                try:
+                    results = await writer.result(frame, effective, map_run_arn, records)
+                except StatesError as e:
+                    _run_failed(frame, e)
+            if failures and self._exceeds_tolerance(frame, effective, failures, len(inputs), levers):
+                _run_failed(frame, StatesError("States.ExceedToleratedFailureThreshold",
+                                               "The specified tolerated failure threshold was exceeded"))
         frame.emit("MapRunSucceeded")
         return results, started
 
@@ -220,13 +221,12 @@ class MapState(RecoverableState):
         histories.append(history)
         child_run = run.child_execution(_ChildServices(_digest(map_run_arn, i, attempt)), history)
         child = Frame(child_run, 0, {}, {"Index": i, "Value": inputs[i]}, history)  # no outer variables
-        name = str(uuid.UUID(bytes=_digest(map_run_arn, i)[:16], version=4))  # $$.Execution is the item's own
-        child_prefix = map_run_arn.replace(":mapRun:", ":execution:").rsplit(":", 1)[0]
+        name = child_name(map_run_arn, i)  # $$.Execution is the item's own
         clock = run.clock
         redrives = 0 if prior is None else prior.redrives + 1
         with run.replay.running_live() if run.replay is not None else nullcontext():  # no stored history to replay
             start = clock.time()
-            child.execution = {**run.context_execution, "Id": f"{child_prefix}:{name}", "Name": name,
+            child.execution = {**run.context_execution, "Id": child_execution_arn(map_run_arn, name), "Name": name,
                                "Input": inputs[i], "StartTime": isotime.millis(_time(start))}
             if redrives:  # only a STANDARD parent is redriven, and it has a RedriveCount
                 child.execution.update(RedriveCount=redrives, RedriveTime=isotime.millis(_time(start)))
@@ -240,7 +240,9 @@ class MapState(RecoverableState):
         run.map_items.record(map_run_arn, i, outcome)
         return outcome
 
-    def _exceeds_tolerance(self, frame: Frame, effective: Any, failed: int, total: int) -> bool:
+    def _exceeds_tolerance(self, frame: Frame, effective: Any, failed: int, total: int,
+                           levers: MapRunLevers | None = None) -> bool:
+        """The declared thresholds, each replaced by an UpdateMapRun's where one was made (``levers``)."""
         s = self.settings
         count = s.tolerated_count
         if s.tolerated_count_path is not None:
@@ -250,6 +252,10 @@ class MapState(RecoverableState):
         if s.tolerated_percentage_path is not None:
             percentage = read_count(s.tolerated_percentage_path, "ToleratedFailurePercentagePath",
                                     frame.scope(effective), whole=False)
+        if levers is not None and levers.tolerated_count is not None:
+            count = levers.tolerated_count
+        if levers is not None and levers.tolerated_percentage is not None:
+            percentage = levers.tolerated_percentage
         if count is None and percentage is None:
             return True
         if count is not None and failed <= count:
