@@ -62,6 +62,12 @@ class Server:
         assert status == 200, body
         return body
 
+    def crash(self) -> None:
+        """``kill -9``: the process gets no chance to finish anything, as in a real crash."""
+        self.process.kill()  # SIGKILL
+        self.process.wait(timeout=15)
+        self.stop()
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()

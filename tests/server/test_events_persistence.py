@@ -24,9 +24,9 @@ QUEUE = "arn:aws:sqs:us-east-1:123456789012:"
 def restart(server: Server, crash: bool) -> Server:
     """A new server on the same store, after SIGTERM or ``kill -9`` of the old one."""
     if crash:
-        server.process.kill()
-        server.process.wait(timeout=15)
-    server.stop()
+        server.crash()
+    else:
+        server.stop()
     return Server(server.db, *ARGS)
 
 

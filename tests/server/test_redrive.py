@@ -8,7 +8,6 @@ ran again and what did not; the histories prove the continuation: one
 from __future__ import annotations
 
 import json
-import signal
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -332,8 +331,7 @@ def test_a_redriven_execution_survives_a_restart(tmp_path: Path) -> None:
         sfn.redrive_execution(executionArn=execution)
         token = token_after_redrive(sfn, execution)
     finally:
-        first.process.send_signal(signal.SIGKILL)
-        first.stop()
+        first.crash()
     second = Server(db, *ARGS)
     try:
         sfn = second.client()

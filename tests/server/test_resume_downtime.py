@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,8 +24,7 @@ def test_a_wait_due_during_the_downtime_fires_at_once_and_one_not_due_keeps_its_
                    for arn in (short, long)}
         assert history_types(sfn, short) == ["ExecutionStarted", "WaitStateEntered"]
     finally:
-        first.process.send_signal(signal.SIGKILL)
-        first.stop()
+        first.crash()
     a_day_later = datetime.now(UTC) + timedelta(days=1)
     second = Server(db, "--virtual-clock", "--no-moto", "--start-time", a_day_later.isoformat())
     try:
@@ -63,8 +61,7 @@ def test_a_timestamp_wait_ends_at_its_timestamp_however_long_the_service_was_dow
                                   input=json.dumps({"until": due.isoformat()}))["executionArn"]
         assert history_types(sfn, arn) == ["ExecutionStarted", "WaitStateEntered"]
     finally:
-        first.process.send_signal(signal.SIGKILL)
-        first.stop()
+        first.crash()
     # down for a day: a day is left, not two (counted from the restart), and not none (the downtime taken
     # off twice, as when the time left was counted from the entry)
     second = Server(db, "--virtual-clock", "--no-moto", "--start-time", (now + timedelta(days=1)).isoformat())

@@ -9,7 +9,6 @@ that was never interrupted.  A redrive runs again only the unsuccessful children
 from __future__ import annotations
 
 import json
-import signal
 import sqlite3
 import time
 from pathlib import Path
@@ -56,6 +55,14 @@ def map_run(sfn: Any, execution: str) -> dict[str, Any]:
     return sfn.describe_map_run(mapRunArn=arn)
 
 
+def ended(sfn: Any, execution: str) -> dict[str, Any]:
+    """What must be the same whether or not the server crashed: status, output, history and Map Run."""
+    described = wait_for_end(sfn, execution, 60)
+    return {"status": described["status"], "output": json.loads(described["output"]),
+            "history": shape(sfn.get_execution_history(executionArn=execution, maxResults=1000)["events"]),
+            "map_run": map_run(sfn, execution)}
+
+
 def shape(events: list[dict[str, Any]]) -> list[tuple[int, int, str]]:
     return [(e["id"], e["previousEventId"], e["type"]) for e in events]
 
@@ -75,18 +82,14 @@ def test_kill_9_mid_map_run_then_only_the_items_not_done_run_again(tmp_path: Pat
             assert time.monotonic() < deadline, "the Map Run made no progress"
             time.sleep(0.01)
     finally:
-        first.process.send_signal(signal.SIGKILL)
-        first.stop()
+        first.crash()
     done_at_crash = stored_items(db)
     assert ITEMS // 5 <= len(done_at_crash) < ITEMS, "the kill came after the Map Run had finished"
 
     second = Server(db, *ARGS)
     try:
         sfn = second.client()
-        described = wait_for_end(sfn, execution, 60)
-        crashed = {"status": described["status"], "output": json.loads(described["output"]),
-                   "history": shape(sfn.get_execution_history(executionArn=execution, maxResults=1000)["events"]),
-                   "map_run": map_run(sfn, execution)}
+        crashed = ended(sfn, execution)
     finally:
         second.stop()
     counts = {key: calls(crashed_dir, key) for key in keys}
@@ -98,10 +101,7 @@ def test_kill_9_mid_map_run_then_only_the_items_not_done_run_again(tmp_path: Pat
     try:
         sfn = reference_server.client()
         assert start(sfn, reference_dir, keys) == execution
-        described = wait_for_end(sfn, execution, 60)
-        reference = {"status": described["status"], "output": json.loads(described["output"]),
-                     "history": shape(sfn.get_execution_history(executionArn=execution, maxResults=1000)["events"]),
-                     "map_run": map_run(sfn, execution)}
+        reference = ended(sfn, execution)
     finally:
         reference_server.stop()
     assert crashed["status"] == reference["status"] == "SUCCEEDED"

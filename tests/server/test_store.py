@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import sqlite3
 from pathlib import Path
 
@@ -209,8 +208,7 @@ def test_a_killed_server_loses_nothing_it_acknowledged(tmp_path: Path) -> None:
         before = sfn.get_execution_history(executionArn=execution)["events"]
         assert [e["type"] for e in before] == ["ExecutionStarted", "WaitStateEntered"]
     finally:
-        first.process.send_signal(signal.SIGKILL)
-        first.stop()
+        first.crash()
     second = Server(db, "--no-moto")
     try:
         sfn = second.client()
