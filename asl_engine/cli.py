@@ -148,8 +148,10 @@ def _parameter_overrides(specs: list[str]) -> dict[str, str]:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve until a signal; a template refused (2, or 3 for a state machine's definition) or an unusable
     store (2) stops it before anything is stored."""
+    from asl_engine.integrations.mocks import MockConfigError
     from asl_engine.sam import TemplateError
     from asl_engine.server import ServeOptions, serve
+    from asl_engine.server.mock_config import ENV_VAR, MockConfigs
     from asl_engine.server.template import TemplateDefinitionError, load_template
     from asl_engine.store import StoreError
 
@@ -166,6 +168,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
                            start_time=datetime.fromisoformat(args.start_time) if args.start_time else None,
                            retention_days=args.retention_days, seed=args.seed, moto=not args.no_moto,
                            resources=resources)
+    mock_config = args.mock_config or os.environ.get(ENV_VAR)  # the flag wins, as over Step Functions Local's
+    if mock_config:
+        try:
+            options.mock_configs = MockConfigs.from_file(mock_config)
+        except (MockConfigError, OSError) as e:
+            print(f"asl serve: mock configuration {mock_config}: {e}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         if args.template is not None:
             options.template = load_template(args.template, stack_name=args.stack_name, parameters=parameters)
@@ -254,6 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
                                             "stack_name beside the template, else 'local' as sam local)")
     serve.add_argument("--parameter-overrides", nargs="+", default=[], metavar="Key=Value",
                        help="with --template: template parameters, as sam deploy's --parameter-overrides")
+    serve.add_argument("--mock-config", metavar="MockConfigFile.json",
+                       help="Step Functions Local's mock configuration: executions started as "
+                            "'<state machine ARN>#<TestCase>' answer its Task states from it (default: "
+                            "$SFN_MOCK_CONFIG; POST /_asl/mock-config replaces it at runtime)")
     serve.set_defaults(func=cmd_serve)
     scenario = sub.add_parser("scenario", help="run the MLOps application's scenarios on the local stack "
                                                "(virtual clock): drift -> retraining -> canary, and a rollback")

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from asl_engine.due_queue import DueQueue, Entry
 from asl_engine.runtime.clock import Clock, RealClock
+from asl_engine.runtime.timeouts import wait_for
 
 _EPSILON = 1e-6  # float time: a timer due within this is due now
 
@@ -80,6 +81,6 @@ class Timers:
                 self._wake.clear()
                 timeout = None if due is None else max(0.0, due - self.clock.time())
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout)
+                    await wait_for(self._wake.wait(), timeout)
         finally:
             self._wake = None

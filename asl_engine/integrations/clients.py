@@ -8,6 +8,7 @@ Tests swap the whole backend with one object instead of patching clients.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -42,18 +43,18 @@ class ClientFactory:
         self.endpoint_url = endpoint_url
         self.region = region
         self.account = account
-        self._clients: dict[tuple[str, str], Any] = {}
-        self._buses: dict[str, Any] = {}
+        self._clients: dict[tuple[str, str, str], Any] = {}
+        self._buses: dict[tuple[str, str], Any] = {}
         # a host with EventBridge of its own (asl serve) answers events:putEvents with the buses its API shows
-        self.bus_provider: Callable[[str], Any] | None = None
+        self.bus_provider: Callable[[str, str], Any] | None = None
         self._lock = threading.Lock()
 
-    def _moto_account(self, request: Any, **_: Any) -> None:
-        request.headers["x-moto-account-id"] = self.account
-
-    def client(self, service: str, region: str | None = None) -> Any:
+    def client(self, service: str, region: str | None = None, account: str | None = None) -> Any:
+        """A client in ``region`` (default: the factory's); on moto, acting in ``account`` (default: the
+        factory's): a workflow's calls belong to its state machine's account, as its credentials would on AWS."""
         region = region or self.region
-        key = (service, region)
+        account = account or self.account
+        key = (service, region, account)
         with self._lock:
             cached = self._clients.get(key)
             if cached is not None:
@@ -74,26 +75,31 @@ class ClientFactory:
                 kwargs["config"] = kwargs["config"].merge(Config(account_id_endpoint_mode="disabled"))
             client = boto3.session.Session().client(service, **kwargs)
             if self.backend == "moto":
-                # moto serves every account in one process; this factory's calls belong to ``account``
-                client.meta.events.register("before-sign", self._moto_account)
+                # moto serves every account in one process (the header is how it is told which)
+                client.meta.events.register("before-sign", functools.partial(_moto_account, account))
                 moto_gaps.register(client)
             self._clients[key] = client
             return client
 
-    def event_bus(self, region: str | None = None) -> Any:
-        """What answers ``events:putEvents``: on moto, this runtime's own EventBridge (one per region of this
-        factory's account), because moto accepts a Detail that is not a JSON object where AWS fails the
-        entry as MalformedDetail; the boto3 ``events`` client on every other backend. Rules meant to see
-        those events are put on this same object (``event_bus(region).put_rule(...)``), not on moto's."""
+    def event_bus(self, region: str | None = None, account: str | None = None) -> Any:
+        """What answers ``events:putEvents``: on moto, this runtime's own EventBridge (one per region and
+        account), because moto accepts a Detail that is not a JSON object where AWS fails the entry as
+        MalformedDetail; the boto3 ``events`` client on every other backend. Rules meant to see those events
+        are put on this same object (``event_bus(region).put_rule(...)``), not on moto's."""
         region = region or self.region
+        account = account or self.account
         if self.backend != "moto":
             return self.client("events", region)
         if self.bus_provider is not None:
-            return self.bus_provider(region)
+            return self.bus_provider(region, account)
         from asl_engine.eventbridge.service import EventBridge
 
         with self._lock:
-            bus = self._buses.get(region)
+            bus = self._buses.get((region, account))
             if bus is None:
-                bus = self._buses[region] = EventBridge(account=self.account, region=region)
+                bus = self._buses[(region, account)] = EventBridge(account=account, region=region)
             return bus
+
+
+def _moto_account(account: str, request: Any, **_: Any) -> None:
+    request.headers["x-moto-account-id"] = account

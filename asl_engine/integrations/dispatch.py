@@ -17,13 +17,14 @@ from asl_engine.integrations.services.supported import SUPPORTED
 async def run_service(resources: Any, call: TaskCall) -> Any:
     """Run ``call`` with the resources' clients, Lambda providers and state machines."""
     spec = call.spec
+    account = call.execution_arn.split(":")[4] or None  # the calls of a workflow are its account's
 
     def client_for(name: str, region: str) -> Any:
         if name == "stepfunctions":  # nested executions and task tokens stay in this engine
             return resources.state_machines.client(resources, call.clock, call.services)
         if spec.service == "events":  # the optimized events:putEvents (see ClientFactory.event_bus)
-            return resources.clients.event_bus(region)
-        return resources.clients.client(name, region)
+            return resources.clients.event_bus(region, account)
+        return resources.clients.client(name, region, account)
 
     if spec.service.startswith("aws-sdk:"):
         return await run_aws_sdk(call, client_for)

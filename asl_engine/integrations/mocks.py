@@ -238,6 +238,13 @@ class Mocks:
             call.submitted(result)
         return _lambda_result(call, result)
 
+    def replayed(self, call: TaskCall) -> None:
+        """Count an invocation that a resumed execution reads back from its history instead of making it again,
+        so that the invocations after it get the responses numbered after it."""
+        if self.covers(call):
+            key = (call.execution_arn, call.state_name)
+            self._invocations[key] = self._invocations.get(key, 0) + 1
+
     def _response(self, call: TaskCall) -> MockedResponse | None:
         response = self._overrides.get(call.state_name)
         if response is None and self._config is not None:

@@ -118,10 +118,10 @@ class LocalClients(ClientFactory):
 
     events: OnLoop | None = None
 
-    def event_bus(self, region: str | None = None) -> Any:
-        return self.events if self.events is not None else super().event_bus(region)
+    def event_bus(self, region: str | None = None, account: str | None = None) -> Any:
+        return self.events if self.events is not None else super().event_bus(region, account)
 
-    def client(self, service: str, region: str | None = None) -> Any:
-        client = super().client(service, region)
+    def client(self, service: str, region: str | None = None, account: str | None = None) -> Any:
+        client = super().client(service, region, account)
         client.meta.events.register("before-call", _before_call, unique_id=_UNIQUE_ID)
         return client

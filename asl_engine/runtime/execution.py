@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from asl_engine.runtime.map_run_items import MapRunItems
 from asl_engine.runtime.payload_size import PayloadMeter
 from asl_engine.runtime.replay import ReplayCursor, ReplayHistory
 from asl_engine.runtime.services import Services
+from asl_engine.runtime.timeouts import wait_for
 
 
 @dataclass
@@ -113,7 +113,7 @@ class ExecutionRun:
         if run_for is None:
             return await self._run()
         try:
-            return await asyncio.wait_for(self._run(), run_for)
+            return await wait_for(self._run(), run_for)
         except TimeoutError:
             return ExecutionResult(self.execution_arn, self.execution_name, "RUNNING", self.start_time,
                                    self.clock.now(), self.input, history_log=self.history, map_runs=self.map_runs)
@@ -126,7 +126,7 @@ class ExecutionRun:
         try:
             coro = run_branch(frame, self.plan, self.input)
             timeout = self.plan.timeout_seconds
-            output = await (asyncio.wait_for(coro, timeout) if timeout else coro)
+            output = await wait_for(coro, timeout or None)  # 0 is no timeout
             if self.payload_limit is not None:
                 check_size(output, self.payload_limit, frame.state_name, self.payload_meter)
         except TimeoutError:

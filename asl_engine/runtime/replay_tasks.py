@@ -58,11 +58,15 @@ class ReplayResources(Resources):
         if upcoming and upcoming[0]["type"] in _OUTCOMES:
             outcome = upcoming[0]
             await cursor.reached(outcome["id"])
+            mocks = self._resources.mocks
+            if mocks is not None:  # a mocked response read back still counts as its invocation
+                mocks.replayed(call)
             return _answer(outcome, call, cursor.position_time())
         await cursor.replayed()
         if submitted is None:  # in flight when the service died: called once more
             return await self._resources.invoke(call)
-        if call.spec.pattern in _SYNC:  # the job is started again; its TaskSubmitted is already written
+        mocked = self._resources.mocks is not None and self._resources.mocks.covers(call)
+        if call.spec.pattern in _SYNC or mocked:  # started again (a mock answers again); TaskSubmitted is written
             call.on_submitted = None
             return await self._resources.invoke(call)
         return await self._resources.callbacks.wait(call.task_token, call.heartbeat)  # delivered: wait for it

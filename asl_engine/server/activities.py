@@ -15,7 +15,7 @@ class ActivityActions:
         self.activities = activities
 
     def create_activity(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
-        return self.activities.create_activity(params["name"])
+        return self.activities.create_activity(params["name"], caller.region, caller.account)
 
     def describe_activity(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         return self.activities.describe_activity(params["activityArn"])
@@ -25,7 +25,8 @@ class ActivityActions:
         return {}
 
     def list_activities(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
-        return self.activities.list_activities(params.get("maxResults") or 100, params.get("nextToken"))
+        return self.activities.list_activities(params.get("maxResults") or 100, params.get("nextToken"),
+                                               caller.region, caller.account)
 
     async def get_activity_task(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         return await self.activities.get_activity_task_async(params["activityArn"], params.get("workerName"))

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from asl_engine.server import protocol
 from asl_engine.server.admin import admin_app
-from asl_engine.server.context import Caller, signing_scope
+from asl_engine.server.context import Caller, account_of, signing_scope
 from asl_engine.server.errors import ApiError
 from asl_engine.server.event_services import EventServices
 from asl_engine.server.events_api import is_events_call
@@ -59,12 +59,13 @@ class Gateway:
             else:
                 await self.admin(scope, receive, send)
             return
-        target, authorization = _routing_headers(scope)
+        target, authorization, account = _routing_headers(scope)
         signed = signing_scope(authorization)
+        caller = _caller(signed, account_of(authorization, account))
         if target.startswith(TARGET_PREFIX + ".") or (signed is not None and signed[1] == SIGNING_NAME):
-            await self._step_functions(scope, receive, send, target, _caller(signed))
+            await self._step_functions(scope, receive, send, target, caller)
             return
-        await self._other(scope, receive, send, target, signed)
+        await self._other(scope, receive, send, target, signed, caller)
 
     def _after_commit(self, send: Send) -> Send:
         """``send``, holding a response back until the writes behind it are committed (see RESUME.md)."""
@@ -78,15 +79,18 @@ class Gateway:
         return send_committed
 
     async def _other(self, scope: Scope, receive: Receive, send: Send, target: str,
-                     signed: tuple[str, str] | None) -> None:
-        """Everything but Step Functions and the admin API: the event services, a local function, or moto."""
+                     signed: tuple[str, str] | None, caller: Caller) -> None:
+        """Everything but Step Functions and the admin API: the event services, a local function, or moto.
+
+        moto gets the request as sent and picks its account its own way (see ``context``).
+        """
         request = Request(scope, receive)
         if is_events_call(target, signed[1] if signed else None):
-            response = await self.event_services.events_api(request, _caller(signed))
+            response = await self.event_services.events_api(request, caller)
         elif signed is not None and signed[1] in self.event_services.rest_apis:
-            response = await self.event_services.rest_apis[signed[1]](request, _caller(signed))
+            response = await self.event_services.rest_apis[signed[1]](request, caller)
         elif self.lambdas.handles(request):
-            response = await self.lambdas(request, _caller(signed))
+            response = await self.lambdas(request, caller)
         elif self.moto is not None:
             await self.moto(scope, receive, send)
             return
@@ -131,16 +135,19 @@ class Gateway:
         await reply.send(send)
 
 
-def _routing_headers(scope: Scope) -> tuple[str, str]:
-    """``X-Amz-Target`` and ``Authorization``, read off the raw headers without building a Headers object."""
-    target = authorization = ""
+def _routing_headers(scope: Scope) -> tuple[str, str, str]:
+    """``X-Amz-Target``, ``Authorization`` and ``x-moto-account-id``, read off the raw headers without building
+    a Headers object."""
+    target = authorization = account = ""
     for name, value in scope["headers"]:
         if name == b"x-amz-target":
             target = value.decode("latin-1")
         elif name == b"authorization":
             authorization = value.decode("latin-1")
-    return target, authorization
+        elif name == b"x-moto-account-id":
+            account = value.decode("latin-1")
+    return target, authorization, account
 
 
-def _caller(signed: tuple[str, str] | None) -> Caller:
-    return Caller(region=signed[0]) if signed else Caller()
+def _caller(signed: tuple[str, str] | None, account: str) -> Caller:
+    return Caller(region=signed[0], account=account) if signed else Caller(account=account)

@@ -65,7 +65,7 @@ class EventServices:
         self._regions: dict[tuple[str, str], RegionServices] = {}
         self._task: asyncio.Future[None] | None = None
         clients = service.resources.clients  # a workflow's events:putEvents lands on the buses the API shows
-        clients.bus_provider = lambda region: self.region(Caller(region=region, account=clients.account)).events
+        clients.bus_provider = lambda region, account: self.region(Caller(region=region, account=account)).events
         self.events_api = EventsEndpoint(lambda caller: self.region(caller).events)
         self.rest_apis = {
             "scheduler": RestEndpoint("scheduler", Scheduler, lambda caller: self.region(caller).scheduler),

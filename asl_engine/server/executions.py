@@ -18,6 +18,7 @@ from asl_engine.server.catalog import Catalog, check_name, describe_for_executio
 from asl_engine.server.context import Caller
 from asl_engine.server.errors import ApiError, does_not_exist, invalid_arn, validation
 from asl_engine.server.map_runs import MapRunChildren
+from asl_engine.server.mock_config import MockConfigs, mocked_resources, split_test_case
 from asl_engine.server.pagination import paged
 from asl_engine.server.resume import Replay
 from asl_engine.server.runner import Runner
@@ -45,7 +46,7 @@ class Executions:
     """StartExecution & co. ``rng`` draws each execution's seed (inject a seeded one for tests)."""
 
     def __init__(self, store: Store, clock: Clock, catalog: Catalog, aliases: Aliases, runner: Runner,
-                 services: Services, rng: random.Random) -> None:
+                 services: Services, rng: random.Random, mock_configs: MockConfigs | None = None) -> None:
         self.store = store
         self.clock = clock
         self.catalog = catalog
@@ -54,16 +55,20 @@ class Executions:
         self.services = services
         self.rng = rng
         self.children = MapRunChildren(store)
+        self.mock_configs = mock_configs or MockConfigs()  # what ``<arn>#<TestCase>`` starts run with
 
     # -- starting
     def start_execution(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
-        target = self._target(params["stateMachineArn"])
-        name, text, value = self._name_and_input(params)
-        machine = self._compile(target, caller)
+        machine_arn, test_case = split_test_case(params["stateMachineArn"])
+        target = self._target(machine_arn)
+        name, text = self._name_and_input(params)
+        machine = self._compile(target)
+        mock_config = self._mock_config(target, test_case)
+        resources = mocked_resources(self.runner.resources, mock_config, test_case)
         seed = self.rng.getrandbits(63)
         if target.machine.type == "EXPRESS":
             arn = _express_arn(machine, name, seed)
-            self.runner.start_detached(machine, value, name, seed)
+            self.runner.start_detached(machine, text, name, seed, resources)
             return {"executionArn": arn, "startDate": self.clock.time()}
         arn = execution_arn(target.machine.arn, name)
         existing = self.store.get_execution(arn)
@@ -74,18 +79,21 @@ class Executions:
         record = ExecutionRecord(arn=arn, state_machine_arn=target.machine.arn, name=name, type="STANDARD",
                                  definition=target.definition, role_arn=target.role_arn, input=text,
                                  start=self.clock.time(), seed=seed, version_arn=target.version_arn,
-                                 alias_arn=target.alias_arn)
+                                 alias_arn=target.alias_arn, test_case=test_case, mock_config=mock_config)
         self.store.put_execution(record)
-        self.runner.start(record, machine, value)
+        self.runner.start(record, machine, text, resources=resources)
         return {"executionArn": arn, "startDate": record.start}
 
     async def start_sync_execution(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
-        target = self._target(params["stateMachineArn"])
+        machine_arn, test_case = split_test_case(params["stateMachineArn"])
+        target = self._target(machine_arn)
         if target.machine.type != "EXPRESS":
             raise ApiError("StateMachineTypeNotSupported",
                            "This operation is not supported by this type of state machine")
-        name, text, value = self._name_and_input(params)
-        result = await self.runner.run(self._compile(target, caller), value, name, self.rng.getrandbits(63))
+        name, text = self._name_and_input(params)
+        machine = self._compile(target)
+        resources = mocked_resources(self.runner.resources, self._mock_config(target, test_case), test_case)
+        result = await self.runner.run(machine, text, name, self.rng.getrandbits(63), resources)
         start, stop = result.start_date.timestamp(), result.stop_date.timestamp()
         out: dict[str, Any] = {"executionArn": result.execution_arn, "stateMachineArn": target.machine.arn,
                                "name": name, "startDate": start, "stopDate": stop, "status": result.status,
@@ -110,21 +118,30 @@ class Executions:
                            alias_arn=alias.arn)
         return _Target(machine, machine.definition, machine.role_arn)
 
-    def _name_and_input(self, params: dict[str, Any]) -> tuple[str, str, Any]:
+    def _name_and_input(self, params: dict[str, Any]) -> tuple[str, str]:
+        """The execution's name and its input text, checked (the engine reads the text itself: a JSON string
+        input such as ``"text"`` is not JSON text once parsed)."""
         name = params.get("name") or self.services.uuid4()
         check_name(name)
         text = params.get("input", "{}")
         if len(text.encode("utf-8")) > INPUT_LIMIT:  # the model counts characters, the quota counts bytes
             raise too_long("input", INPUT_LIMIT)
         try:
-            value = parse_input(text)
+            parse_input(text)
         except InvalidExecutionInput as e:
             raise ApiError("InvalidExecutionInput", str(e)) from None
-        return name, text, value
+        return name, text
 
-    def _compile(self, target: _Target, caller: Caller) -> StateMachine:
+    def _compile(self, target: _Target) -> StateMachine:
+        """The machine as it runs: in its own account and region, whoever starts it (a workflow of another
+        account starting it cross-account, as AWS does with ``Credentials.RoleArn``, included)."""
+        parts = target.machine.arn.split(":")
         return self.catalog.compiler.get(target.definition, target.machine.name, target.machine.type,
-                                         target.role_arn, caller)
+                                         target.role_arn, Caller(region=parts[3], account=parts[4]))
+
+    def _mock_config(self, target: _Target, test_case: str | None) -> dict[str, Any] | None:
+        """The MockConfigFile of the test case an ``<arn>#<TestCase>`` start names (None without one)."""
+        return None if test_case is None else self.mock_configs.test_case(target.machine.name, test_case)
 
     # -- redriving
     def redrive_execution(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
@@ -159,8 +176,9 @@ class Executions:
             self.store.append_event(arn, event)
             self.store.put_execution(record)
         events.append(event)
-        replay = Replay.of(record, events, self.clock, self.runner.resources)
-        self.runner.start(record, machine, parse_input(record.input), replay)
+        resources = mocked_resources(self.runner.resources, record.mock_config, record.test_case)
+        replay = Replay.of(record, events, self.clock, resources)
+        self.runner.start(record, machine, record.input, replay)
         return {"redriveDate": now}
 
     def _not_redrivable(self, record: ExecutionRecord, event_count: int, now: float) -> str | None:

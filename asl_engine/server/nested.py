@@ -57,7 +57,8 @@ class ServiceSfnClient(LocalSfnClient):
     def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         arn = params.get("stateMachineArn") or params.get("executionArn") or ""
         parts = arn.split(":")
-        caller = Caller(region=parts[3]) if len(parts) > 3 and parts[3] else Caller()
+        # the ARN's own region and account: a workflow starting a state machine of another account reaches it
+        caller = Caller(region=parts[3], account=parts[4]) if len(parts) > 4 and parts[3] and parts[4] else Caller()
         try:
             validate(SERVICE_MODEL.operation_model(operation).input_shape, params)
             handler = getattr(self.executions, xform_name(operation))

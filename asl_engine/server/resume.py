@@ -30,7 +30,7 @@ from asl_engine.runtime.replay_tasks import ReplayResources
 from asl_engine.server.context import Caller
 from asl_engine.server.errors import ApiError
 from asl_engine.server.machines import Compiler
-from asl_engine.state_machine import parse_input
+from asl_engine.server.mock_config import mocked_resources
 from asl_engine.store import ExecutionRecord
 
 if TYPE_CHECKING:
@@ -74,8 +74,9 @@ async def resume_all(service: StepFunctionsService) -> int:
         except ApiError as e:  # the definition no longer compiles: leave it RUNNING for StopExecution
             print(f"asl serve: cannot resume {record.arn}: {e.message}", file=sys.stderr)
             continue
-        replay = Replay.of(record, service.store.events(record.arn), service.clock, service.resources)
-        task = service.runner.start(record, machine, parse_input(record.input), replay)
+        resources = mocked_resources(service.resources, record.mock_config, record.test_case)  # its test case's
+        replay = Replay.of(record, service.store.events(record.arn), service.clock, resources)
+        task = service.runner.start(record, machine, record.input, replay)
         waits.append(asyncio.ensure_future(_replayed_or_ended(replay.cursor, task)))
     if waits:
         _, late = await asyncio.wait(waits, timeout=REPLAY_TIMEOUT)

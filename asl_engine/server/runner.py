@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from asl_engine.integrations.registry import Resources
 from asl_engine.runtime.clock import Clock
 from asl_engine.runtime.execution import ExecutionResult
 from asl_engine.runtime.services import Services
+from asl_engine.server.clock import EXECUTION
 from asl_engine.server.map_runs import MapRunTracker
 from asl_engine.state_machine import StateMachine
 from asl_engine.store import ExecutionRecord, Store
@@ -60,34 +62,41 @@ class Runner:
         self._detached: set[asyncio.Task] = set()
 
     def start(self, record: ExecutionRecord, machine: StateMachine, input: Any,
-              replay: Replay | None = None) -> asyncio.Task:
+              replay: Replay | None = None, resources: Resources | None = None) -> asyncio.Task:
         """Run a STANDARD execution whose record is already stored (status RUNNING).
 
         With ``replay``, the execution ran before the service restarted: its stored history is re-read first.
+        ``resources``: the execution's own (a mocked test case's), else the service's.
         """
         live = _Live(record, self.store)
         if replay is not None:
             live.last_event = len(replay.cursor.events)
             live.map_runs.follow(replay.cursor.events, replay.cursor.skipped)
         self._live[record.arn] = live
-        live.task = asyncio.get_running_loop().create_task(self._drive(record, machine, input, live, replay))
+        context = contextvars.copy_context()
+        context.run(EXECUTION.set, record.arn)  # its timers are an execution's (the virtual clock's next_timer)
+        live.task = asyncio.get_running_loop().create_task(self._drive(record, machine, input, live, replay, resources),
+                                                           context=context)
         return live.task
 
-    def start_detached(self, machine: StateMachine, input: Any, name: str, seed: int) -> None:
+    def start_detached(self, machine: StateMachine, input: Any, name: str, seed: int,
+                       resources: Resources | None = None) -> None:
         """Run an asynchronous EXPRESS execution: AWS keeps neither its record nor its history."""
-        task = asyncio.get_running_loop().create_task(self.run(machine, input, name, seed))
+        task = asyncio.get_running_loop().create_task(self.run(machine, input, name, seed, resources))
         self._detached.add(task)
         task.add_done_callback(self._detached.discard)
 
-    async def run(self, machine: StateMachine, input: Any, name: str, seed: int) -> ExecutionResult:
+    async def run(self, machine: StateMachine, input: Any, name: str, seed: int,
+                  resources: Resources | None = None) -> ExecutionResult:
         """Run an execution to its end without recording it (StartSyncExecution)."""
-        return await machine.run_async(input, name, self.clock, self.resources, services=Services(seed))
+        EXECUTION.set(name)  # this task's context is the request's or start_detached's own
+        return await machine.run_async(input, name, self.clock, resources or self.resources, services=Services(seed))
 
     async def _drive(self, record: ExecutionRecord, machine: StateMachine, input: Any, live: _Live,
-                     replay: Replay | None) -> None:
+                     replay: Replay | None, resources: Resources | None = None) -> None:
         try:
             if replay is None:
-                result = await machine.run_async(input, record.name, self.clock, self.resources,
+                result = await machine.run_async(input, record.name, self.clock, resources or self.resources,
                                                  services=Services(record.seed), history_sink=live.sink,
                                                  map_items=live.map_runs)
             else:

@@ -16,6 +16,7 @@ from asl_engine.runtime.clock import Clock, RealClock
 from asl_engine.server.admin import CLOCK_OFFSET
 from asl_engine.server.app import Gateway
 from asl_engine.server.clock import ShiftedClock
+from asl_engine.server.mock_config import MockConfigs
 from asl_engine.server.resume import resume_all
 from asl_engine.server.service import StepFunctionsService
 from asl_engine.server.template import ServedTemplate, deploy
@@ -39,6 +40,7 @@ class ServeOptions:
     moto: bool = True
     resources: dict[str, Any] = field(default_factory=dict)
     template: ServedTemplate | None = None  # asl serve --template: its stack is deployed at startup
+    mock_configs: MockConfigs | None = None  # --mock-config / SFN_MOCK_CONFIG: Step Functions Local's test cases
 
 
 class UvloopClock(RealClock):
@@ -68,7 +70,8 @@ def serve(options: ServeOptions) -> None:
     clock = make_clock(options, store)
     functions = options.template.functions if options.template is not None else None  # --resource wins
     resources = Resources(options.resources, functions=functions, now=clock.now)  # activities dated on the clock
-    clock.run(_serve(StepFunctionsService(store, clock, resources, seed=options.seed), options))
+    service = StepFunctionsService(store, clock, resources, seed=options.seed, mock_configs=options.mock_configs)
+    clock.run(_serve(service, options))
 
 
 async def _serve(service: StepFunctionsService, options: ServeOptions) -> None:

@@ -25,6 +25,7 @@ from asl_engine.server.errors import ApiError
 from asl_engine.server.executions import Executions
 from asl_engine.server.machines import Compiler
 from asl_engine.server.map_runs import MapRunActions
+from asl_engine.server.mock_config import MockConfigs
 from asl_engine.server.model import SERVICE_MODEL
 from asl_engine.server.nested import ServiceStateMachines
 from asl_engine.server.runner import Runner
@@ -38,19 +39,21 @@ Handler = Callable[[dict[str, Any], Caller], Any]
 class StepFunctionsService:
     """Everything behind the awsJson endpoint: store, clock, the engine's resources, and the actions.
 
-    ``seed`` makes ids, execution seeds and alias routing reproducible.
+    ``seed`` makes ids, execution seeds and alias routing reproducible; ``mock_configs`` holds the
+    MockConfigFile that ``<arn>#<TestCase>`` executions run with (POST /_asl/mock-config replaces it).
     """
 
     def __init__(self, store: Store, clock: Clock, resources: Resources | None = None,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, mock_configs: MockConfigs | None = None) -> None:
         self.store = store
         self.clock = clock
         self.resources = resources or Resources(now=clock.now)
+        self.mock_configs = mock_configs or MockConfigs()
         services, rng = Services(seed), random.Random(seed)
         catalog = Catalog(store, clock, Compiler(), services)
         aliases = Aliases(store, clock, catalog, rng)
         self.runner = Runner(store, clock, self.resources)
-        executions = Executions(store, clock, catalog, aliases, self.runner, services, rng)
+        executions = Executions(store, clock, catalog, aliases, self.runner, services, rng, self.mock_configs)
         # workflows that start executions start them here, recorded like any other
         self.resources.state_machines = ServiceStateMachines(executions)
         components = (catalog, aliases, Tags(store, self.resources.activities), executions,

@@ -10,10 +10,11 @@ listener attached for that (service, account, region):
 - ``before(action, param)`` brings the listener up to date and may refuse a request (raise moto's
   exception);
 - ``after(action, param, result)`` adopts what moto just created;
-- ``handle(action, param)`` answers actions moto lacks (UpdateEndpoint...).
+- ``handle(action, param)`` answers actions moto lacks (UpdateEndpoint...) or gets wrong under the simulator
+  (StopProcessingJob).
 
-With no listener attached every wrapped action behaves exactly as moto's own,
-and an added action fails as an unimplemented moto action does.  Both boto3
+With no listener attached every wrapped or replaced action behaves exactly as
+moto's own, and an added action fails as an unimplemented moto action does.  Both boto3
 under ``mock_aws`` and moto's server dispatch through these classes, so the
 hooks see requests from the engine's integrations and from the HTTP service.
 """
@@ -31,7 +32,7 @@ Param = Callable[[str], Any]
 OBSERVED = {
     "sagemaker": ("create_training_job", "create_processing_job", "create_transform_job",
                   "create_hyper_parameter_tuning_job", "create_endpoint", "create_endpoint_config",
-                  "stop_processing_job", "create_model_package", "update_model_package",
+                  "create_model_package", "update_model_package",
                   "describe_training_job", "describe_processing_job", "describe_transform_job",
                   "describe_hyper_parameter_tuning_job", "describe_endpoint", "list_endpoints"),
     "batch": ("submitjob", "terminatejob", "canceljob", "describejobs", "listjobs"),
@@ -39,6 +40,12 @@ OBSERVED = {
 # Actions moto does not implement, answered by the listener.
 ADDED = {
     "sagemaker": ("update_endpoint", "stop_training_job", "stop_transform_job", "stop_hyper_parameter_tuning_job"),
+}
+# Actions moto implements in a way the simulator cannot build on, answered by the listener when one is attached
+# and by moto otherwise: StopProcessingJob sets the job Stopped at once, where AWS goes through Stopping (and an
+# observer would only see the job after moto had already overwritten the status it must stop from).
+REPLACED = {
+    "sagemaker": ("stop_processing_job",),
 }
 
 
@@ -119,12 +126,15 @@ def _observed(service: str, action: str, original: Callable[[Any], Any]) -> Call
     return wrapper
 
 
-def _added(service: str, action: str) -> Callable[[Any], Any]:
+def _added(service: str, action: str, original: Callable[[Any], Any] | None = None) -> Callable[[Any], Any]:
+    """The listener answers ``action``; with none attached, moto's ``original`` (an added action has none)."""
     def wrapper(self: Any) -> Any:
         from moto.core.responses import ActionResult
 
         listener = _listener(service, self)
         if listener is None:
+            if original is not None:
+                return original(self)
             raise NotImplementedError(f"The {action} action has not been implemented")
         return ActionResult(listener.handle(action, self._get_param))
 
@@ -148,4 +158,7 @@ def install() -> None:
         for service, actions in ADDED.items():
             for action in actions:
                 setattr(classes[service], action, _added(service, action))
+        for service, actions in REPLACED.items():
+            for action in actions:
+                setattr(classes[service], action, _added(service, action, getattr(classes[service], action)))
         _installed = True

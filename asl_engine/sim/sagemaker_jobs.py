@@ -119,7 +119,12 @@ class SageMakerJobs:
         self._active[(kind.kind, name)] = self._ctx.agenda.after(phase.seconds, end_of_phase)
 
     def stop(self, kind: JobKind, name: str) -> None:
-        """StopXxxJob: Stopping now, Stopped after the configured stopping time."""
+        """StopXxxJob: Stopping now, Stopped after the configured stopping time, and Stopped it stays (the phase
+        that was running is cancelled).  The status is the simulator's own: moto's StopProcessingJob, which
+        would set it Stopped at once, is not run while the simulator is attached (``moto_hooks.REPLACED``).
+        A job that is not InProgress is left as it is; one that does not exist is moto's not-found error."""
+        if name not in getattr(self._ctx.backend("sagemaker"), kind.store):
+            getattr(self._ctx.backend("sagemaker"), f"describe_{kind.prefix}")(name)  # raises moto's error
         job = self._job(kind, name)
         if getattr(job, kind.status_attr) != "InProgress":
             return

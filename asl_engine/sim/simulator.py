@@ -16,7 +16,6 @@ Everything that happens is on ``timeline`` and is emitted to ``sink``
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -107,7 +106,12 @@ class Simulator:
 
         It sleeps (in clock time) exactly to the next due change, and is woken when a request schedules an
         earlier one; with nothing due it sets no timer at all, so under a VirtualClock it never makes time
-        pass by itself."""
+        pass by itself.
+
+        The due time is a plain timer that sets the same event a request sets, not ``asyncio.wait_for``: on
+        Python 3.11 ``wait_for`` returns normally when the follower is cancelled in the turn its awaitable
+        completes (CPython gh-86296), and a request waking the follower as its host cancels it (StopTrainingJob
+        from a stopped ``.sync`` task) would leave it waiting, with no timer, for a wake-up nobody sends."""
         loop = asyncio.get_running_loop()
         wake = asyncio.Event()
         self._ctx.agenda.on_schedule = lambda: loop.call_soon_threadsafe(wake.set)
@@ -116,11 +120,13 @@ class Simulator:
                 wake.clear()
                 self.tick()
                 due = self.next_due()
-                if due is None:
+                timer = None if due is None else loop.call_later(
+                    max((due - self.clock.now()).total_seconds(), 0.0), wake.set)
+                try:
                     await wake.wait()
-                    continue
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), max((due - self.clock.now()).total_seconds(), 0.0))
+                finally:
+                    if timer is not None:
+                        timer.cancel()
         finally:
             self._ctx.agenda.on_schedule = None
 
@@ -144,8 +150,6 @@ class _SageMakerListener:
             if action in CREATE_ACTIONS:
                 kind = CREATE_ACTIONS[action]
                 self._sim.jobs.adopt(kind, param(f"{kind.kind}Name"))
-            elif action == "stop_processing_job":
-                self._sim.jobs.stop(STOP_ACTIONS[action], param("ProcessingJobName"))
             elif action == "create_endpoint":
                 self._sim.endpoints.created(param)
             elif action == "create_endpoint_config":

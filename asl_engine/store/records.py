@@ -77,6 +77,10 @@ class ExecutionRecord:
     redrive_date: float | None = None
     # RedriveExecution's idempotency: the last client tokens that redrove it, as [token, redriveDate]
     redrive_tokens: list[list[Any]] = field(default_factory=list)
+    # started as ``<arn>#<test_case>`` (Step Functions Local's mocks): the MockConfigFile of that one test case,
+    # kept so that a resume or a redrive answers as the first run did (see server/mock_config.py)
+    test_case: str | None = None
+    mock_config: dict[str, Any] | None = None
 
 
 @dataclass

@@ -26,12 +26,26 @@ ACTIVITY_WORKER = "BASE_ID_ACTIVITY_CONSUMER"  # the worker name LocalStack's co
 
 
 class CaseClient:
-    """The actions a recorded client takes, on the execution's loop."""
+    """The actions a recorded client takes, beside the execution and on its clock.
 
-    def __init__(self, case: dict, resources: Resources) -> None:
+    A backend supplies the primitives (``sqs``, ``callbacks``, ``poll_activity``, ``sleep``): in-process they
+    are the engine's API on the execution's loop, over HTTP the service's API.
+    """
+
+    callbacks: Any  # send_success(token, output), send_failure(token, error=None, cause=None), send_heartbeat(token)
+
+    def __init__(self, case: dict) -> None:
         self.case = case
-        self.resources = resources
-        self.callbacks = resources.callbacks
+
+    def sqs(self) -> Any:
+        raise NotImplementedError
+
+    async def poll_activity(self, arn: str, worker_name: str | None) -> dict | None:
+        """One GetActivityTask long poll: the task (``taskToken``, ``input``), or None when none came."""
+        raise NotImplementedError
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
 
     def _resource(self, kind: str) -> dict:
         return next(r for r in self.case.get("other_resources") or [] if r.get("kind") == kind)
@@ -42,7 +56,7 @@ class CaseClient:
         Polls every second as the helper state machines do (a Wait of 1 s, then sqs:receiveMessage); an SNS
         notification is unwrapped to the message it carries.
         """
-        sqs = self.resources.clients.client("sqs")
+        sqs = self.sqs()
         url = self._resource("sqs_queue")["url"]
         while True:
             for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
@@ -54,15 +68,30 @@ class CaseClient:
                     body = json.loads(text)
                 if "TaskToken" in body:
                     yield text, body
-            await asyncio.sleep(1)
+            await self.sleep(1)
 
     async def activity_task(self, worker_name: str | None = ACTIVITY_WORKER) -> dict:
         """GetActivityTask on the case's activity until a task comes (each poll is 60 s long)."""
         arn = self._resource("activity")["arn"]
         while True:
-            task = await self.resources.activities.get_activity_task_async(arn, worker_name)
+            task = await self.poll_activity(arn, worker_name)
             if task:
                 return task
+
+
+class InProcessClient(CaseClient):
+    """The client on the engine's API, in the execution's loop."""
+
+    def __init__(self, case: dict, resources: Resources) -> None:
+        super().__init__(case)
+        self.resources = resources
+        self.callbacks = resources.callbacks
+
+    def sqs(self) -> Any:
+        return self.resources.clients.client("sqs")
+
+    async def poll_activity(self, arn: str, worker_name: str | None) -> dict | None:
+        return await self.resources.activities.get_activity_task_async(arn, worker_name)
 
 
 # -- the helper state machines of LocalStack's fixtures (interactive_reasons "helper_sm_...") ---------------
@@ -82,7 +111,7 @@ async def sends_task_failure(client: CaseClient) -> None:
 async def sends_heartbeat_and_success(client: CaseClient) -> None:
     """sqs_send_heartbeat_and_task_success_state_machine: Wait 5 s, a heartbeat, then the success."""
     async for _, body in client.messages():
-        await asyncio.sleep(5)
+        await client.sleep(5)
         client.callbacks.send_heartbeat(body["TaskToken"])
         client.callbacks.send_success(body["TaskToken"], json.dumps(body["Message"], separators=(",", ":")))
 
@@ -137,9 +166,9 @@ async def silent_activity_consumer(client: CaseClient) -> None:
 async def heartbeat_activity_consumer(client: CaseClient) -> None:
     """HEARTBEAT_ID_ACTIVITY_CONSUMER: Wait 2 s, a heartbeat, Wait 2 s, then the input as the output."""
     task = await client.activity_task()
-    await asyncio.sleep(2)
+    await client.sleep(2)
     client.callbacks.send_heartbeat(task["taskToken"])
-    await asyncio.sleep(2)
+    await client.sleep(2)
     client.callbacks.send_success(task["taskToken"], task["input"])
 
 
@@ -170,25 +199,15 @@ def driver_for(case: dict) -> Driver | None:
     return BY_TEST.get(test)
 
 
-def prepare(case: dict, resources: Resources, region: str, account: str) -> None:
-    """Create the case's activities (as the recorded test did first) under the run's region and account."""
-    activities = resources.activities
-    activities.region, activities.account = region, account
-    for resource in case.get("other_resources") or []:
-        if resource.get("kind") == "activity":
-            activities.create_activity(resource["name"])
-
-
 def run(sm: StateMachine, case: dict, resources: Resources, input: Any, **kwargs: Any) -> ExecutionResult:
     """``sm.run(input, resources=resources, **kwargs)`` with the case's recorded client beside the execution."""
     drive = driver_for(case) if case.get("interactive") else None
-    prepare(case, resources, sm.region, sm.account)
     if drive is None:
         return sm.run(input, resources=resources, **kwargs)
     clock = kwargs.pop("clock")
 
     async def main() -> ExecutionResult:
-        client = asyncio.ensure_future(drive(CaseClient(case, resources)))
+        client = asyncio.ensure_future(drive(InProcessClient(case, resources)))
         result = await sm.run_async(input, clock=clock, resources=resources, **kwargs)
         if client.done():
             client.result()  # a client that crashed says why

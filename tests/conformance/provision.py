@@ -1,25 +1,42 @@
 """What a recorded case created before its execution, created again against the run's moto.
 
-``setup_calls`` are replayed through the run's ClientFactory (queues, topics,
-tables, buckets), ``lambda_functions`` become in-process functions from
-``lambdas/`` (one directory per handler file of LAMBDA_HANDLERS.md) and
-``auxiliary_state_machines`` are registered for ``states:startExecution``.
+``setup_calls`` are replayed through the run's AWS clients (queues, topics,
+tables, buckets), ``lambda_functions`` become functions running a handler
+from ``lambdas/`` (one directory per handler file of LAMBDA_HANDLERS.md),
+``auxiliary_state_machines`` are created for ``states:startExecution`` and
+activities for the activity workers.  Where they are created is the
+backend's (``Target``): in-process in the engine's registries, or through
+``asl serve``'s API like any client.
 """
 
 from __future__ import annotations
 
 import base64
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.exceptions import ClientError, ParamValidationError
-from moto.moto_api._internal.models import moto_api_backend
-
-from asl_engine import Resources, StateMachine
-from asl_engine.integrations.lambda_.handlers import load_handler
-from asl_engine.integrations.lambda_.providers import LocalFunction
 
 LAMBDAS = Path(__file__).resolve().parent / "lambdas"
+
+
+class Target(Protocol):
+    """Where a case's resources are made."""
+
+    def reset(self) -> None:
+        """Start from an empty moto (no case sees another's queues or secrets)."""
+
+    def client(self, service: str) -> Any:
+        """A boto3 client of the run's AWS (moto)."""
+
+    def add_function(self, name: str, code: Path) -> None:
+        """A Lambda function ``name`` whose code directory ``code`` holds ``handler.py``."""
+
+    def add_state_machine(self, aux: dict, region: str, account: str) -> None:
+        """An auxiliary state machine of the case, in the region and account its ARN names."""
+
+    def add_activity(self, name: str) -> None:
+        """An activity for the case's worker."""
 
 
 def _decode(value: Any) -> Any:
@@ -33,38 +50,41 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def function(spec: dict) -> LocalFunction:
-    """The case's function: its handler file's behaviour, with its code directory as /var/task."""
-    code = LAMBDAS / spec["handler_file"].rsplit("/", 1)[-1].removesuffix(".py")
-    return LocalFunction(spec["function_name"], load_handler(f"{code / 'handler.py'}:handler"), code)
+def code_directory(spec: dict) -> Path:
+    """The handler file's behaviour: ``lambdas/<file name>/handler.py``, its directory as /var/task."""
+    return LAMBDAS / spec["handler_file"].rsplit("/", 1)[-1].removesuffix(".py")
 
 
-def _create(resources: Resources, region: str, resource: dict) -> None:
+def _create(target: Target, resource: dict) -> None:
     """A resource ``other_resources`` names (the recorded setup calls do not always carry the name)."""
     kind, name = resource.get("kind"), resource.get("name")
-    clients = resources.clients
     if kind == "sqs_queue":
         attributes = {"FifoQueue": "true"} if name.endswith(".fifo") else {}
-        clients.client("sqs", region).create_queue(QueueName=name, Attributes=attributes)
+        target.client("sqs").create_queue(QueueName=name, Attributes=attributes)
     elif kind == "sns_topic":
         attributes = {"FifoTopic": "true"} if name.endswith(".fifo") else {}
-        clients.client("sns", region).create_topic(Name=name, Attributes=attributes)
+        target.client("sns").create_topic(Name=name, Attributes=attributes)
     elif kind == "s3_bucket":
-        clients.client("s3", region).create_bucket(Bucket=name)
+        target.client("s3").create_bucket(Bucket=name)
     elif kind == "dynamodb_table":
         key = resource.get("partition_key") or "id"
-        clients.client("dynamodb", region).create_table(
+        target.client("dynamodb").create_table(
             TableName=name, KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    elif kind == "activity":
+        target.add_activity(name)
 
 
-def provision(case: dict, resources: Resources, region: str, account: str, role_arn: str) -> None:
-    """Create what the recorded test created, in a fresh moto (no case sees another's queues or secrets)."""
-    moto_api_backend.reset()
+def provision(case: dict, target: Target, region: str, account: str) -> None:
+    """Create what the recorded test created, in a fresh moto (a self-contained case needs no AWS)."""
+    if not case.get("self_contained"):
+        target.reset()
     for resource in case.get("other_resources") or []:
-        _create(resources, region, resource)
+        _create(target, resource)
+    if case.get("self_contained"):
+        return
     for call in case.get("setup_calls") or []:
-        client = resources.clients.client(call["service"], region)
+        client = target.client(call["service"])
         try:
             getattr(client, call["op"])(**_decode(call.get("params") or {}))
         except ParamValidationError:  # a call recorded without its parameters: other_resources made it
@@ -74,11 +94,9 @@ def provision(case: dict, resources: Resources, region: str, account: str, role_
                                                                           "BucketAlreadyOwnedByYou")):
                 raise
     for spec in case.get("lambda_functions") or []:
-        resources.functions.add(function(spec))
+        target.add_function(spec["function_name"], code_directory(spec))
     for aux in case.get("auxiliary_state_machines") or []:
         if aux.get("definition"):  # in the account its ARN names (a second account for cross-account cases)
             parts = (aux.get("arn") or "").split(":")
-            resources.state_machines.add(StateMachine(
-                aux["definition"], name=aux["name"], type=aux.get("type") or "STANDARD",
-                region=parts[3] if len(parts) > 4 else region, account=parts[4] if len(parts) > 4 else account,
-                role_arn=role_arn))
+            target.add_state_machine(aux, parts[3] if len(parts) > 4 else region,
+                                     parts[4] if len(parts) > 4 else account)

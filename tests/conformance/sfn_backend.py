@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+
+from moto.moto_api._internal.models import moto_api_backend
 
 from asl_engine import InvalidDefinition, Resources, StateMachine, VirtualClock
 from asl_engine.integrations.clients import ClientFactory
+from asl_engine.integrations.lambda_.handlers import load_handler
+from asl_engine.integrations.lambda_.providers import LocalFunction
 from asl_engine.integrations.mocks import MockConfig, Mocks
 from asl_engine.runtime.services import Services
 from tests.conformance import interactions
@@ -52,8 +57,7 @@ class InProcessBackend:
         # interactive cases: interactions.run plays the recorded client (callbacks, activity workers) beside
         # the execution, and is plain sm.run for the others (owner of interactions.py: callbacks/activities)
         resources = self.resources(case)
-        if not case.get("self_contained"):
-            provision(case, resources, self.region, ACCOUNT, role_arn)
+        provision(case, InProcessTarget(resources, self.region, ACCOUNT, role_arn), self.region, ACCOUNT)
         result = interactions.run(sm, case, resources, case.get("input") or "{}", name=exec_name,
                                   clock=VirtualClock(START), services=Services(seed=0), run_for=timeout)
         names["execution_arn"] = result.execution_arn
@@ -77,6 +81,31 @@ class InProcessBackend:
         config = case.get("mock_config")
         mocks = Mocks(MockConfig(config), case["execution"]["mock_test_case"]) if config else None
         return Resources(mocks=mocks, clients=self.clients)
+
+
+class InProcessTarget:
+    """A case's resources in the engine's registries and the process's moto."""
+
+    def __init__(self, resources: Resources, region: str, account: str, role_arn: str) -> None:
+        self.resources, self.region, self.role_arn = resources, region, role_arn
+        resources.activities.region, resources.activities.account = region, account
+
+    def reset(self) -> None:
+        moto_api_backend.reset()
+
+    def client(self, service: str) -> Any:
+        return self.resources.clients.client(service, self.region)
+
+    def add_function(self, name: str, code: Path) -> None:
+        self.resources.functions.add(LocalFunction(name, load_handler(f"{code / 'handler.py'}:handler"), code))
+
+    def add_state_machine(self, aux: dict, region: str, account: str) -> None:
+        self.resources.state_machines.add(StateMachine(aux["definition"], name=aux["name"],
+                                                       type=aux.get("type") or "STANDARD", region=region,
+                                                       account=account, role_arn=self.role_arn))
+
+    def add_activity(self, name: str) -> None:
+        self.resources.activities.create_activity(name)
 
 
 def factory(region: str = "us-east-1", endpoint_url: str | None = None) -> InProcessBackend:

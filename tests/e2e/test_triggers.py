@@ -12,7 +12,9 @@ async def _first_retraining(stack):
     updates = stack.stepfunctions.of(APP.state_machines["EndpointUpdateStateMachine"].name)
     if updates:
         await stack.finished("EndpointUpdateStateMachine")
-        await stack.idle(60)  # the last deployment events reach the notifier
+    # the last deployment events reach the notifier, and the functions still running (the approval callback
+    # answers the task token before it returns) finish: virtual time stands still while a handler runs
+    await stack.idle(60)
     return retraining
 
 

@@ -281,3 +281,35 @@ def test_dynamodb_stream_records_reach_the_target(queue) -> None:
     [record] = env.calls[0][2]
     assert (record["eventSource"], record["eventName"]) == ("aws:dynamodb", "INSERT")
     assert record["dynamodb"]["NewImage"] == {"id": {"S": "o-1"}}
+
+
+@pytest.mark.parametrize("turns", range(6))
+def test_cancelling_a_poller_as_a_wake_ends_its_wait_ends_it(turns) -> None:
+    """The poller is cancelled (its pipe stopped) in the loop turns ``wake`` ends its wait between polls: the
+    cancellation must not be lost (Python 3.11's ``asyncio.wait_for`` lost it, CPython gh-86296)."""
+    from types import SimpleNamespace
+
+    from asl_engine.runtime.clock import VirtualClock
+
+    processor = SimpleNamespace(compiled=SimpleNamespace(batch_size=10), spec={"Name": "p"}, matches=lambda r: True)
+    source = SimpleNamespace(arn="arn:aws:sqs:us-east-1:123456789012:q", receive=lambda n: [], done=lambda rs: None)
+    clock = VirtualClock(datetime(2026, 1, 1, tzinfo=UTC))
+    loop = clock.new_loop()
+
+    async def scenario() -> tuple[bool, int]:
+        polling = PipePoller(processor, source, clock.time, interval=1000)  # type: ignore[arg-type]
+        task = asyncio.ensure_future(polling.run())
+        for _ in range(3):
+            await asyncio.sleep(0)
+        polling.wake()
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        polls = polling.polls
+        task.cancel()
+        await asyncio.wait({task}, timeout=5000)  # a timer, so a lost cancellation fails instead of hanging
+        return task.cancelled(), polling.polls - polls
+
+    try:
+        assert loop.run_until_complete(scenario()) == (True, 0)
+    finally:
+        loop.close()

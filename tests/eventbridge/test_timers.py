@@ -69,3 +69,31 @@ def test_serve_runs_due_callbacks_on_the_virtual_loop_and_wakes_for_new_ones():
     finally:
         loop.close()
     assert [round((t - START).total_seconds()) for t in seen] == [3600, 7210]
+
+
+@pytest.mark.parametrize("turns", range(6))
+def test_cancelling_serve_as_a_new_timer_wakes_it_ends_it(turns):
+    """``serve`` is cancelled (the server closing) in the loop turns a ``call_at`` wakes it: the cancellation
+    must not be lost (Python 3.11's ``asyncio.wait_for`` lost it, CPython gh-86296), or ``serve`` goes on
+    serving and waits for a wake-up nobody sends."""
+    clock = VirtualClock(START)
+    timers = Timers(clock)
+    loop = clock.new_loop()
+    timers.call_later(1000, lambda: None)  # serve sleeps towards a due callback
+
+    async def scenario() -> bool:
+        server = asyncio.ensure_future(timers.serve())
+        for _ in range(3):
+            await asyncio.sleep(0)
+        timers.call_later(500, lambda: None)  # an earlier one: serve is woken
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        server.cancel()
+        await asyncio.wait({server}, timeout=5000)  # a timer, so a lost cancellation fails instead of hanging
+        return server.cancelled()
+
+    try:
+        assert loop.run_until_complete(scenario())
+    finally:
+        loop.close()
+    assert clock.now() == START  # ended at once: no virtual time passed

@@ -115,6 +115,17 @@ def test_start_sync_execution(sfn) -> None:
     assert ":express:exec-express:" in started["executionArn"]
 
 
+@pytest.mark.parametrize("text", ['"HelloWorld"', "1.5", "null", "[1, 2]", '"{}"'])
+def test_any_json_value_is_an_input(sfn, text: str) -> None:
+    """A JSON string input stays a string: the service hands the engine the text, not a value to re-read."""
+    standard = _machine(sfn, "exec-echo", PASS)
+    described = wait_for_end(sfn, sfn.start_execution(stateMachineArn=standard, input=text)["executionArn"])
+    assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == json.loads(text)
+    express = _machine(sfn, "exec-echo-express", PASS, "EXPRESS")
+    answer = sfn.start_sync_execution(stateMachineArn=express, input=text)
+    assert answer["status"] == "SUCCEEDED" and json.loads(answer["output"]) == json.loads(text)
+
+
 def test_missing_things(sfn) -> None:
     missing_machine = "arn:aws:states:us-east-1:123456789012:stateMachine:nope"
     missing_execution = "arn:aws:states:us-east-1:123456789012:execution:nope:run"

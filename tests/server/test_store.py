@@ -115,6 +115,26 @@ def test_a_store_made_before_the_map_run_items_table_gets_it(tmp_path: Path) -> 
     store.close()
 
 
+def test_an_execution_stored_before_test_cases_reads_back_without_one(tmp_path: Path) -> None:
+    """Records written before ``test_case``/``mock_config`` existed read back with neither (no migration)."""
+    path = tmp_path / "old.db"
+    store = SqliteStore(path)
+    store.put_execution(_execution("mocked", 1.0, test_case="Happy", mock_config={"StateMachines": {}}))
+    store.put_execution(_execution("before", 2.0))
+    store.close()
+    with sqlite3.connect(path) as conn:
+        doc = json.loads(conn.execute("SELECT doc FROM executions WHERE arn LIKE '%:before'").fetchone()[0])
+        for key in ("test_case", "mock_config"):
+            del doc[key]
+        conn.execute("UPDATE executions SET doc = ? WHERE arn LIKE '%:before'", (json.dumps(doc),))
+    store = SqliteStore(path)
+    before = store.get_execution(_execution("before", 2.0).arn)
+    assert before is not None and (before.test_case, before.mock_config) == (None, None)
+    mocked = store.get_execution(_execution("mocked", 1.0).arn)
+    assert mocked is not None and (mocked.test_case, mocked.mock_config) == ("Happy", {"StateMachines": {}})
+    store.close()
+
+
 @pytest.mark.parametrize("content", [b"this is not a database at all" * 10, b"\x00" * 4096],
                          ids=["text", "zeros"])
 def test_a_corrupt_file_is_refused_and_left_untouched(tmp_path: Path, content: bytes) -> None:

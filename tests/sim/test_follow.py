@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from asl_engine.sim.timeline import format_entry
 from tests.sim.test_sagemaker_jobs import create_training_job, describe
 
@@ -54,3 +56,28 @@ def test_timeline_renders_and_streams_progress(world):
     world.advance(1000)
     assert lines[-1].startswith("+   810s  training-job/churn-train") and lines[-1].endswith("Completed")
     assert world.sim.timeline.render().splitlines()[-1] == "+   810s  training-job/churn-train  status   Completed"
+
+
+@pytest.mark.parametrize("turns", range(6))
+def test_cancelling_the_follower_as_a_request_wakes_it_ends_it(world, turns):
+    """The follower is cancelled in the same loop turns as a request's schedule wakes it (StopTrainingJob from a
+    stopped ``.sync`` task, then the host closing): the cancellation must not be lost, or the follower waits for
+    a wake-up nobody sends and a virtual loop idles forever."""
+    loop = world.clock.new_loop()
+
+    async def scenario() -> bool:
+        follower = asyncio.ensure_future(world.sim.follow())
+        world.sim.at(world.at(1000), lambda: None)  # the follower sleeps towards a due change
+        for _ in range(3):
+            await asyncio.sleep(0)
+        world.sim.at(world.at(500), lambda: None)  # a request schedules an earlier one: the follower is woken
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        follower.cancel()
+        await asyncio.wait({follower}, timeout=5000)  # a timer, so a lost cancellation fails instead of hanging
+        return follower.cancelled()
+
+    try:
+        assert loop.run_until_complete(scenario())
+    finally:
+        loop.close()

@@ -12,6 +12,7 @@ from runtime_helpers import ACCOUNT, run, simple_task
 from asl_engine import Resources, StateMachine
 from asl_engine.integrations.clients import ClientFactory
 from asl_engine.integrations.errors import ServiceFailure, optimized_error, sdk_error, sdk_v2_prefix
+from asl_engine.integrations.services import model
 from asl_engine.integrations.services.model import client_name, operation
 
 
@@ -31,6 +32,22 @@ class TestNames:
                                                      ("cloudwatchlogs", "logs"), ("lambda", "lambda")])
     def test_service_names(self, sdk_name, boto3):
         assert client_name(sdk_name) == boto3
+
+    def test_the_name_index_is_derived_once_per_set_of_models(self, tmp_path, monkeypatch):
+        """Deriving it loads every botocore model (seconds); later processes read it from the cache."""
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+        model._java_names.cache_clear()
+        try:
+            assert client_name("sfn") == "stepfunctions"
+            (cached,) = (tmp_path / "asl-engine").glob("sdk-v2-names-*.json")
+            cached.write_text(json.dumps({"sfn": "a-client-only-the-cache-knows"}))
+            model._java_names.cache_clear()
+            assert client_name("sfn") == "a-client-only-the-cache-knows"
+            cached.write_text("{not json")  # a damaged cache is derived again
+            model._java_names.cache_clear()
+            assert client_name("sfn") == "stepfunctions"
+        finally:
+            model._java_names.cache_clear()
 
     def test_actions_and_prefixes(self):
         assert operation("s3", "getObject").name == "GetObject"

@@ -102,7 +102,7 @@ class TestLambdaErrors:
                                    "ResponseMetadata": {"HTTPStatusCode": 500, "RequestId": "r-1"}}, "Invoke")
 
         class Clients:
-            def client(self, name, region=None):
+            def client(self, name, region=None, account=None):
                 return Client()
 
         res = resources()
@@ -118,7 +118,7 @@ class TestLambdaErrors:
                 raise RuntimeError("docker is not available")
 
         class Clients:
-            def client(self, name, region=None):
+            def client(self, name, region=None, account=None):
                 return Client()
 
         res = resources()
@@ -146,7 +146,7 @@ class TestEndpointProvider:
                         "ResponseMetadata": {"RequestId": "rid"}}
 
         class Clients:
-            def client(self, name, region=None):
+            def client(self, name, region=None, account=None):
                 assert name == "lambda"
                 return Client()
 

@@ -181,7 +181,7 @@ class FakeBatch:
         self.describes = 0
         self.terminated: list[str] = []
 
-    def client(self, name, region=None):
+    def client(self, name, region=None, account=None):
         assert name == "batch"
         return self
 
@@ -337,7 +337,7 @@ class FakeEcs:
     def __init__(self, exit_code: int) -> None:
         self.exit_code, self.polls = exit_code, 0
 
-    def client(self, name, region=None):
+    def client(self, name, region=None, account=None):
         return self
 
     def run_task(self, **kwargs):

@@ -9,6 +9,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -166,19 +167,27 @@ class TestSageMakerSync:
         assert (failed["resourceType"], failed["resource"], failed["error"]) == (
             "sagemaker", "createProcessingJob.sync", "States.TaskFailed")
 
-    @pytest.mark.parametrize(("kind", "params"), [
-        ("ProcessingJob", processing),
-        pytest.param("TrainingJob", training, marks=pytest.mark.skip(
-            reason="hangs: the virtual loop idles in select after StopExecution of a createTrainingJob.sync task "
-                   "with the simulator attached (open: see the session-2 note)"))])
-    def test_stopping_the_execution_stops_the_job(self, stack: Stack, kind: str, params: Any) -> None:
+    @pytest.mark.parametrize(("kind", "natural_end"), [
+        ("ProcessingJob", 300), ("TrainingJob", 810), ("TransformJob", 300), ("HyperParameterTuningJob", 1800)])
+    def test_stopping_the_execution_stops_the_job(self, stack: Stack, kind: str, natural_end: float) -> None:
         name = unique("stopped")
-        execution, described = stack.run(sync_task(f"create{kind}", **params(name)), stop_after=200)
+        if kind == "TransformJob":
+            stack.client("sagemaker").create_model(ModelName=f"{name}-m", ExecutionRoleArn=ROLE,
+                                                   PrimaryContainer={"Image": "img"})
+        params = {"ProcessingJob": processing, "TrainingJob": training, "HyperParameterTuningJob": tuning,
+                  "TransformJob": lambda n: transform(n, f"{n}-m")}[kind](name)
+        execution, described = stack.run(sync_task(f"create{kind}", **params), stop_after=200)
         assert described["status"] == "ABORTED" and execution.task.cancelled()
-        noun = "processing" if kind == "ProcessingJob" else "training"
-        describe = getattr(stack.client("sagemaker"), f"describe_{noun}_job")
-        # StopXxxJob was called at 200 s (the job takes 300 s: it would still be InProgress otherwise)
-        assert describe(**{f"{kind}Name": name})[f"{kind}Status"] in ("Stopping", "Stopped")
+        snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in kind).lstrip("_")
+        describe = getattr(stack.client("sagemaker"), f"describe_{snake}")
+        # StopXxxJob was called at 200 s, while the job was still InProgress
+        assert describe(**{f"{kind}Name": name})[f"{kind}Status"] == "Stopping"
+        stack.clock.advance(natural_end * 2)  # past the job's natural end: it went Stopped and stays Stopped
+        assert describe(**{f"{kind}Name": name})[f"{kind}Status"] == "Stopped"
+        resource = f"{snake.replace('_', '-')}/{name}"
+        assert stack.sim.timeline.states_of(resource)[-2:] == ["Stopping", "Stopped"]
+        assert "Completed" not in stack.sim.timeline.states_of(resource)
+        assert stack.sim.timeline.entries[-1].time == START + timedelta(seconds=230)
 
 
 class TestBatchSync:

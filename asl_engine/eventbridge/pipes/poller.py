@@ -17,6 +17,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from asl_engine.runtime.timeouts import wait_for
+
 from .processing import PipeProcessor
 from .sources import PipeSource
 
@@ -51,7 +53,7 @@ class PipePoller:
                 log.exception("pipe %s: polling %s failed", self.processor.spec["Name"], self.source.arn)
             self.polls += 1
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._woken.wait(), self._interval)
+                await wait_for(self._woken.wait(), self._interval)
             self._woken.clear()
 
     async def poll_once(self) -> int:

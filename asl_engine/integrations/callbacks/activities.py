@@ -25,6 +25,7 @@ from asl_engine.integrations.api_errors import ApiError
 from asl_engine.integrations.call import TaskCall
 from asl_engine.integrations.callbacks.tokens import TaskTokens
 from asl_engine.runtime.history import dumps
+from asl_engine.runtime.timeouts import wait_for
 
 POLL_SECONDS = 60  # GetActivityTask's long poll
 
@@ -75,11 +76,12 @@ class Activities:
 
     # -- the API ------------------------------------------------------------------------------------
 
-    def create_activity(self, name: str) -> dict[str, Any]:
-        """CreateActivity: idempotent on the name (AWS returns the existing activity's ARN and date)."""
+    def create_activity(self, name: str, region: str | None = None, account: str | None = None) -> dict[str, Any]:
+        """CreateActivity (in ``region`` and ``account``, by default these activities'): idempotent on the
+        name (AWS returns the existing activity's ARN and date)."""
         if not isinstance(name, str) or not valid_resource_name(name):
             raise ApiError("InvalidName", f"Invalid Name: '{name}'")
-        arn = f"arn:aws:states:{self.region}:{self.account}:activity:{name}"
+        arn = f"arn:aws:states:{region or self.region}:{account or self.account}:activity:{name}"
         with self._lock:
             activity = self._activities.get(arn)
             if activity is None:
@@ -98,10 +100,13 @@ class Activities:
         with self._lock:
             return self._get(activity_arn).describe()
 
-    def list_activities(self, max_results: int = 100, next_token: str | None = None) -> dict[str, Any]:
-        """ListActivities in creation order; ``nextToken`` continues a listing cut at ``max_results``."""
+    def list_activities(self, max_results: int = 100, next_token: str | None = None, region: str | None = None,
+                        account: str | None = None) -> dict[str, Any]:
+        """ListActivities of a region and account (by default these activities') in creation order;
+        ``nextToken`` continues a listing cut at ``max_results``."""
+        prefix = f"arn:aws:states:{region or self.region}:{account or self.account}:activity:"
         with self._lock:
-            items = [a.describe() for a in self._activities.values()]
+            items = [a.describe() for arn, a in self._activities.items() if arn.startswith(prefix)]
         start = int(next_token) if next_token else 0
         page = {"activities": items[start:start + max_results]}
         if start + max_results < len(items):
@@ -126,7 +131,7 @@ class Activities:
         """GetActivityTask for a worker on an execution's loop: the long poll runs on that loop's clock."""
         poll = self._poll(activity_arn, worker_name, by_thread=False)
         try:
-            return _task(await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(poll)), timeout))
+            return _task(await wait_for(asyncio.shield(asyncio.wrap_future(poll)), timeout))
         except TimeoutError:
             return {} if poll.cancel() else _task(poll.result())
         except asyncio.CancelledError:  # the worker went away: no task is handed to it any more

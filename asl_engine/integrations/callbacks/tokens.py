@@ -22,6 +22,7 @@ from typing import Any
 
 from asl_engine.errors import HeartbeatTimedOut, StatesError
 from asl_engine.integrations.api_errors import ApiError, too_long
+from asl_engine.runtime.timeouts import wait_for
 
 OUTPUT_LIMIT = 262_144  # bytes of UTF-8, as SendTaskSuccess's ``output`` constraint
 TOKEN_LIMIT = 2048
@@ -96,8 +97,8 @@ class TaskTokens:
             while True:
                 beat = waiter.last_beat
                 try:
-                    return await asyncio.wait_for(asyncio.shield(waiter.future),
-                                                  max(beat + heartbeat - loop.time(), 0))
+                    return await wait_for(asyncio.shield(waiter.future),
+                                          max(beat + heartbeat - loop.time(), 0))
                 except TimeoutError:
                     if waiter.last_beat == beat:  # no heartbeat within HeartbeatSeconds
                         raise HeartbeatTimedOut() from None

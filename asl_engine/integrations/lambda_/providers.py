@@ -377,7 +377,7 @@ class EndpointFunctions:
         params: dict[str, Any] = {"FunctionName": request.function, "Payload": request.payload,
                                   "InvocationType": request.invocation_type, "Qualifier": request.qualifier,
                                   "LogType": request.log_type}
-        client = self.clients.client("lambda", request.region)
+        client = self.clients.client("lambda", request.region, request.account)
         try:
             response = await call_operation(client, operation("lambda", "Invoke"), params, clock)
         except ServiceCallError as exc:

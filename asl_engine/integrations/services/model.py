@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import json
+import os
 import threading
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+import botocore
 import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape
 
@@ -41,14 +45,35 @@ def service_model(client_name: str) -> ServiceModel:
 
 @functools.lru_cache(maxsize=1)
 def _java_names() -> dict[str, str]:
-    """Every boto3 client by its SDK v2 name in lower case (``sfn`` -> ``stepfunctions``); loads all models once."""
+    """Every boto3 client by its SDK v2 name in lower case (``sfn`` -> ``stepfunctions``).
+
+    Deriving it loads every model botocore ships (2-4 s), so it is kept on disk, one file per set of models.
+    """
+    services = _session().get_available_services()
+    digest = hashlib.sha256(json.dumps([botocore.__version__, services]).encode()).hexdigest()[:16]
+    path = _cache_directory() / f"sdk-v2-names-{digest}.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        pass
     names: dict[str, str] = {}
-    for name in _session().get_available_services():
+    for name in services:
         try:
             names.setdefault(sdk_v2_prefix(service_model(name).service_id).lower(), name)
         except Exception:
             continue
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(names))
+        partial.replace(path)  # whole or not at all, whoever else writes it at the same time
+    except OSError:
+        pass  # a read-only home: derive it again next time
     return names
+
+
+def _cache_directory() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "asl-engine"
 
 
 def client_name(sdk_service: str) -> str | None:

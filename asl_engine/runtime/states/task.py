@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from asl_engine.errors import StateFailure, StatesError
@@ -12,6 +11,7 @@ from asl_engine.runtime.frame import Frame
 from asl_engine.runtime.interpreter import check_size
 from asl_engine.runtime.states.base import Outcome, RecoverableState
 from asl_engine.runtime.states.fields import read_field
+from asl_engine.runtime.timeouts import wait_for
 
 # Event-type prefix and detail fields per resource kind.
 _LAMBDA, _ACTIVITY = "lambda", "activity"
@@ -88,7 +88,7 @@ class TaskState(RecoverableState):
             frame.emit("TaskStarted", {"resourceType": spec.service, "resource": spec.resource})
         try:
             invocation = run.resources.invoke(call)
-            result = await (asyncio.wait_for(invocation, timeout) if timeout is not None else invocation)
+            result = await wait_for(invocation, timeout)
             if run.payload_limit is not None:
                 # AWS fails the task itself (Task/LambdaFunctionFailed, catchable) when the result is over
                 # the quota, naming the function ARN or the integration's service (recorded cases:
