@@ -9,6 +9,7 @@ import pytest
 
 from asl_engine.eventbridge.timers import Timers
 from asl_engine.runtime.clock import RealClock, VirtualClock
+from tests.races import cancelled_when_woken
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -78,22 +79,7 @@ def test_cancelling_serve_as_a_new_timer_wakes_it_ends_it(turns):
     serving and waits for a wake-up nobody sends."""
     clock = VirtualClock(START)
     timers = Timers(clock)
-    loop = clock.new_loop()
     timers.call_later(1000, lambda: None)  # serve sleeps towards a due callback
-
-    async def scenario() -> bool:
-        server = asyncio.ensure_future(timers.serve())
-        for _ in range(3):
-            await asyncio.sleep(0)
-        timers.call_later(500, lambda: None)  # an earlier one: serve is woken
-        for _ in range(turns):
-            await asyncio.sleep(0)
-        server.cancel()
-        await asyncio.wait({server}, timeout=5000)  # a timer, so a lost cancellation fails instead of hanging
-        return server.cancelled()
-
-    try:
-        assert loop.run_until_complete(scenario())
-    finally:
-        loop.close()
+    # an earlier one wakes serve
+    assert cancelled_when_woken(clock, timers.serve, lambda: timers.call_later(500, lambda: None), turns)
     assert clock.now() == START  # ended at once: no virtual time passed

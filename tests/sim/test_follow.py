@@ -8,6 +8,7 @@ import time
 import pytest
 
 from asl_engine.sim.timeline import format_entry
+from tests.races import cancelled_when_woken
 from tests.sim.test_sagemaker_jobs import create_training_job, describe
 
 
@@ -63,21 +64,7 @@ def test_cancelling_the_follower_as_a_request_wakes_it_ends_it(world, turns):
     """The follower is cancelled in the same loop turns as a request's schedule wakes it (StopTrainingJob from a
     stopped ``.sync`` task, then the host closing): the cancellation must not be lost, or the follower waits for
     a wake-up nobody sends and a virtual loop idles forever."""
-    loop = world.clock.new_loop()
-
-    async def scenario() -> bool:
-        follower = asyncio.ensure_future(world.sim.follow())
-        world.sim.at(world.at(1000), lambda: None)  # the follower sleeps towards a due change
-        for _ in range(3):
-            await asyncio.sleep(0)
-        world.sim.at(world.at(500), lambda: None)  # a request schedules an earlier one: the follower is woken
-        for _ in range(turns):
-            await asyncio.sleep(0)
-        follower.cancel()
-        await asyncio.wait({follower}, timeout=5000)  # a timer, so a lost cancellation fails instead of hanging
-        return follower.cancelled()
-
-    try:
-        assert loop.run_until_complete(scenario())
-    finally:
-        loop.close()
+    world.sim.at(world.at(1000), lambda: None)  # the follower sleeps towards a due change
+    # a request schedules an earlier one: the follower is woken
+    assert cancelled_when_woken(world.clock, world.sim.follow, lambda: world.sim.at(world.at(500), lambda: None),
+                                turns)

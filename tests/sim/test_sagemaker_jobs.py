@@ -112,21 +112,8 @@ def test_processing_job_completes_or_fails_after_its_duration(world, fail):
 
 
 def test_transform_and_tuning_jobs_progress(world):
-    world.sagemaker.create_model(ModelName="m", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": "img"})
-    world.sagemaker.create_transform_job(
-        TransformJobName="score", ModelName="m",
-        TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://in/"}}},
-        TransformOutput={"S3OutputPath": "s3://out/"},
-        TransformResources={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1})
-    world.sagemaker.create_hyper_parameter_tuning_job(
-        HyperParameterTuningJobName="tune",
-        HyperParameterTuningJobConfig={"Strategy": "Bayesian",
-                                       "ResourceLimits": {"MaxNumberOfTrainingJobs": 2, "MaxParallelTrainingJobs": 1}},
-        TrainingJobDefinition={"AlgorithmSpecification": {"TrainingImage": "x", "TrainingInputMode": "File"},
-                               "RoleArn": ROLE, "OutputDataConfig": {"S3OutputPath": "s3://o/"},
-                               "ResourceConfig": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1,
-                                                  "VolumeSizeInGB": 10},
-                               "StoppingCondition": {"MaxRuntimeInSeconds": 60}})
+    create_transform_job(world, "score")
+    create_tuning_job(world, "tune")
     tune = world.sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName="tune")
     assert tune["HyperParameterTuningJobStatus"] == "InProgress"
     assert tune["TrainingJobStatusCounters"]["InProgress"] == 1

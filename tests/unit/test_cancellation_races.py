@@ -18,6 +18,7 @@ from runtime_helpers import START, machine
 from asl_engine import Services, VirtualClock
 from asl_engine.integrations.callbacks.tokens import TaskTokens
 from asl_engine.runtime.timeouts import wait_for
+from tests.races import cancel_after
 
 FIRST = "arn:aws:states:::sns:publish"
 SECOND = "arn:aws:states:::sqs:sendMessage"
@@ -31,10 +32,8 @@ def _race(clock: VirtualClock, start: Callable[[asyncio.Future], Coroutine[Any, 
     Returns whether the cancellation found the task still running, and whether the task ended cancelled:
     the first must imply the second.  With no turns between, the task has not run since the gate finished.
     """
-    loop = clock.new_loop()
-
     async def scenario() -> tuple[bool, bool]:
-        gate = loop.create_future()
+        gate = asyncio.get_running_loop().create_future()
         task = asyncio.ensure_future(start(gate))
         for _ in range(20):  # until it waits on the gate
             await asyncio.sleep(0)
@@ -43,19 +42,9 @@ def _race(clock: VirtualClock, start: Callable[[asyncio.Future], Coroutine[Any, 
         for _ in range(turns):
             await asyncio.sleep(0)
         on_cancel()
-        running = task.cancel()
-        await asyncio.wait({task}, timeout=5000)  # a timer, so a lost cancellation fails instead of hanging
-        return running, task.cancelled()
+        return await cancel_after(task, 0)
 
-    try:
-        return loop.run_until_complete(scenario())
-    finally:
-        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-        for t in pending:
-            t.cancel()
-        if pending:
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        loop.close()
+    return clock.run(scenario())
 
 
 def _ended_as_cancelled(race: tuple[bool, bool], turns: int) -> bool:
@@ -101,22 +90,9 @@ def test_a_task_stopped_as_its_invocation_finishes_ends_stopped(turns):
 
 
 @pytest.mark.parametrize("turns", TURNS)
-def test_an_execution_with_timeout_seconds_stopped_as_it_ends_ends_stopped(turns):
-    clock = VirtualClock(START)
-
-    def start(gate: asyncio.Future) -> Coroutine[Any, Any, Any]:
-        async def first(payload: Any) -> Any:
-            return await gate
-
-        definition = {"StartAt": "A", "TimeoutSeconds": 100,
-                      "States": {"A": {"Type": "Task", "Resource": FIRST, "End": True}}}
-        return machine(definition).run_async({}, "exec", clock, {FIRST: first}, services=Services(seed=1))
-
-    assert _ended_as_cancelled(_race(clock, start, turns), turns)
-
-
-@pytest.mark.parametrize("turns", TURNS)
-def test_a_run_for_watch_stopped_as_the_execution_ends_ends_stopped(turns):
+@pytest.mark.parametrize(("timeout_seconds", "run_for"), [(100, None), (None, 100)], ids=["TimeoutSeconds", "run_for"])
+def test_an_execution_watched_by_a_timer_stopped_as_it_ends_ends_stopped(turns, timeout_seconds, run_for):
+    """The execution's TimeoutSeconds, or the run_for a caller watches it with."""
     clock = VirtualClock(START)
 
     def start(gate: asyncio.Future) -> Coroutine[Any, Any, Any]:
@@ -124,8 +100,10 @@ def test_a_run_for_watch_stopped_as_the_execution_ends_ends_stopped(turns):
             return await gate
 
         definition = {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": FIRST, "End": True}}}
+        if timeout_seconds is not None:
+            definition["TimeoutSeconds"] = timeout_seconds
         return machine(definition).run_async({}, "exec", clock, {FIRST: first}, services=Services(seed=1),
-                                             run_for=100)
+                                             run_for=run_for)
 
     assert _ended_as_cancelled(_race(clock, start, turns), turns)
 
