@@ -9,7 +9,9 @@ before a redrive (AWS redrives only the unsuccessful children of a Map Run).
 
 The service keeps them in its store (``asl_engine.server.map_runs``), one row
 per item, so a 10,000-item Map writes 10,000 small rows, not a growing
-document.  In process, a run keeps nothing unless given a ``MemoryMapRunItems``.
+document; it also keeps each child's start and input as it starts (``begin``),
+so that a child is listed and described while it runs, as on AWS.  In
+process, a run keeps nothing unless given a ``MemoryMapRunItems``.
 """
 
 from __future__ import annotations
@@ -73,6 +75,10 @@ class MapRunItems:
     def done(self, map_run_arn: str) -> dict[int, ItemOutcome]:
         """The outcomes recorded so far for the run's items, by index."""
         return {}
+
+    def begin(self, map_run_arn: str, index: int, value: Any, start: float, redrives: int) -> None:
+        """The child of item ``index`` starts now (``start``), with ``value`` as its input; ``redrives`` is its
+        own redrive count.  What lets the service list and describe a child while it runs."""
 
     def record(self, map_run_arn: str, index: int, outcome: ItemOutcome) -> None:
         """Keep the outcome of the item at ``index`` (replacing the one of an earlier attempt)."""

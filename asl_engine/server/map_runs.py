@@ -5,20 +5,26 @@ are the Map's MapStateStarted and MapStateEntered, naming the state) and ends
 it with MapRunSucceeded or MapRunFailed pointing back at it.  Each child
 execution's outcome is kept in the store as it ends (``MapRunTracker`` is the
 engine's ``MapRunItems``), which is what lets a resumed or redriven run skip
-the items already done, and what DescribeMapRun counts.
+the items already done, and what DescribeMapRun counts; each child's start and
+input are kept as it starts, so that ListExecutions(mapRunArn) and
+DescribeExecution show it while it runs.  An UpdateMapRun is kept in the Map
+Run's record and applied again whenever the run registers its levers anew
+(resumed after a restart, or redriven).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
+
 from asl_engine.runtime.history import dumps
 from asl_engine.runtime.map_run_controls import MapRunControls
 from asl_engine.runtime.map_run_items import ItemOutcome, MapRunItems, child_execution_arn, child_name
-from asl_engine.runtime.states.map import DISTRIBUTED_CONCURRENCY
 from asl_engine.server.context import Caller
 from asl_engine.server.errors import ApiError, invalid_arn, resource_not_found, validation
 from asl_engine.server.pagination import paged
@@ -38,11 +44,14 @@ class MapRunTracker(MapRunItems):
         self.execution = execution
         self._entered: dict[int, str] = {}  # MapStateEntered id -> state name
         self._started: dict[int, int] = {}  # MapStateStarted id -> its MapStateEntered id
-        self._open: dict[int, MapRunRecord] = {}  # MapRunStarted id -> the run
+        # MapRunStarted id -> the run's ARN; its record is read again before each change, so that what
+        # UpdateMapRun wrote meanwhile (limits, updates) is kept
+        self._open: dict[int, str] = {}
+        self._starts: dict[str, list[tuple[int, float, int, str]]] | None = None  # not written yet (``begin``)
 
     # -- the engine's MapRunItems
     def started(self, map_run_arn: str, total: int) -> None:
-        run = next((r for r in self._open.values() if r.arn == map_run_arn), None)
+        run = self.store.get_map_run(map_run_arn) if map_run_arn in self._open.values() else None
         if run is not None and run.total != total:
             run.total = total
             self.store.put_map_run(run)
@@ -52,6 +61,25 @@ class MapRunTracker(MapRunItems):
 
     def record(self, map_run_arn: str, index: int, outcome: ItemOutcome) -> None:
         self.store.put_map_run_item(map_run_arn, index, outcome.to_doc())
+
+    def begin(self, map_run_arn: str, index: int, value: Any, start: float, redrives: int) -> None:
+        """Keep the child's start and input: the children started in one turn of the loop in one write, at
+        the start of the next turn (a Map Run starts up to MaxConcurrency children at once)."""
+        row = (index, start, redrives, _text(value))
+        if self._starts is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # off a loop: at once
+                self.store.put_map_run_starts(map_run_arn, [row])
+                return
+            self._starts = {}
+            loop.call_soon(self._write_starts)
+        self._starts.setdefault(map_run_arn, []).append(row)
+
+    def _write_starts(self) -> None:
+        starts, self._starts = self._starts or {}, None
+        for map_run_arn, rows in starts.items():
+            self.store.put_map_run_starts(map_run_arn, rows)
 
     def observe(self, event: dict[str, Any]) -> None:
         kind, event_id, previous = event["type"], event["id"], event["previousEventId"]
@@ -64,18 +92,21 @@ class MapRunTracker(MapRunItems):
             run = MapRunRecord(arn=event["mapRunStartedEventDetails"]["mapRunArn"], execution_arn=self.execution.arn,
                                state_machine_arn=self.execution.state_machine_arn, start=event["timestamp"],
                                **_configuration(self.execution.definition, state))
-            self._open[event_id] = run
+            self._open[event_id] = run.arn
             self.store.put_map_run(run)
         elif kind in _ENDINGS and previous in self._open:
-            run = self._open.pop(previous)
-            run.status, run.stop = _ENDINGS[kind], event["timestamp"]
-            self.store.put_map_run(run)
+            ended = self.store.get_map_run(self._open.pop(previous))
+            if ended is not None:
+                ended.status, ended.stop = _ENDINGS[kind], event["timestamp"]
+                self.store.put_map_run(ended)
 
     def follow(self, events: list[dict[str, Any]], skipped: set[int]) -> None:
         """Pick up the runs of a replayed history, whose stored events the engine does not write again.
 
         A run whose end a redrive dropped (``skipped``) runs again: RUNNING, with one more redrive
         (DescribeMapRun's ``redriveCount`` / ``redriveDate``, the date of the latest ExecutionRedriven).
+        The starts of its children that had not ended (in flight at a crash, or aborted) are forgotten:
+        those children run again from their start, and are listed again once they do.
         """
         redriven, running = None, {}  # MapRunStarted id -> ARN of the runs the replayed history leaves open
         for event in events:
@@ -95,19 +126,36 @@ class MapRunTracker(MapRunItems):
                 run.status, run.stop = "RUNNING", None
                 run.redrive_count, run.redrive_date = run.redrive_count + 1, redriven
                 self.store.put_map_run(run)
-            self._open[started] = run
+            self._open[started] = arn
+            ended = self.store.map_run_items(arn)
+            cut = [i for i, (_, redrives) in self.store.map_run_starts(arn).items()
+                   if i not in ended or redrives > ended[i].get("redrives", 0)]
+            if cut:
+                self.store.drop_map_run_starts(arn, cut)
 
     def finish(self, map_runs: list[dict[str, Any]], now: float) -> None:
         """Item counts from the ended execution; runs still open were cut short (aborted)."""
-        for run in self._open.values():
-            run.status, run.stop = "ABORTED", now
-            self.store.put_map_run(run)
+        self._write_starts()
+        for arn in self._open.values():
+            run = self.store.get_map_run(arn)
+            if run is not None:
+                run.status, run.stop = "ABORTED", now
+                self.store.put_map_run(run)
         self._open.clear()
         for summary in map_runs:
             run = self.store.get_map_run(summary["mapRunArn"])
             if run is not None:
                 run.total, run.failed = summary["total"], summary["failures"]
                 self.store.put_map_run(run)
+
+
+def _text(value: Any) -> str:
+    """A child's input as JSON text: compact, as ``dumps`` writes it (orjson, for 10,000 children at a time;
+    the json module for what orjson refuses, integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(value).decode()
+    except (orjson.JSONEncodeError, TypeError):
+        return dumps(value)
 
 
 def _configuration(definition: str, state: str) -> dict[str, Any]:
@@ -141,6 +189,11 @@ class MapRunActions:
     def __init__(self, store: Store, controls: MapRunControls) -> None:
         self.store = store
         self.controls = controls
+        controls.recorded = self._recorded  # a Map Run resumed or redriven runs with its updates
+
+    def _recorded(self, map_run_arn: str) -> dict[str, Any]:
+        run = self.store.get_map_run(map_run_arn)
+        return {} if run is None else run.updates
 
     def list_map_runs(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         arn = params["executionArn"]
@@ -173,20 +226,18 @@ class MapRunActions:
                              "must be provided")
         if run.status != "RUNNING":  # wording not recorded from AWS
             raise validation(f"Map Run {run.arn} is not running: its status is {run.status}")
-        levers = self.controls.get(run.arn)
         if "maxConcurrency" in changes:
             run.max_concurrency = changes["maxConcurrency"]
-            if levers is not None:  # 0 lifts the limit, up to the Distributed Map's own
-                levers.concurrency.set(run.max_concurrency or DISTRIBUTED_CONCURRENCY)
         if "toleratedFailurePercentage" in changes:
-            run.tolerated_failure_percentage = float(changes["toleratedFailurePercentage"])
-            if levers is not None:
-                levers.tolerated_percentage = run.tolerated_failure_percentage
+            run.tolerated_failure_percentage = changes["toleratedFailurePercentage"] = \
+                float(changes["toleratedFailurePercentage"])
         if "toleratedFailureCount" in changes:
             run.tolerated_failure_count = changes["toleratedFailureCount"]
-            if levers is not None:
-                levers.tolerated_count = run.tolerated_failure_count
+        run.updates = {**run.updates, **changes}  # what a resumed or redriven run applies again
         self.store.put_map_run(run)
+        levers = self.controls.get(run.arn)
+        if levers is not None:
+            levers.update(changes)
         return {}
 
     def _run(self, arn: str) -> MapRunRecord:
@@ -224,9 +275,10 @@ def _item(run: MapRunRecord) -> dict[str, Any]:
 class MapRunChildren:
     """A Map Run's child executions as ListExecutions(mapRunArn) and DescribeExecution show them.
 
-    They are read from the outcomes the store keeps per item (a child's own history is not kept), so a
-    child is listed once it has ended: the ones still running are only counted, by DescribeMapRun.  A child
-    a redrive runs again shows its earlier outcome until it ends again, as DescribeMapRun counts it.
+    The store keeps each child's start (with its input) as it starts and its outcome as it ends, one row
+    of each per item (a child's own history is not kept): a child is listed RUNNING from its start, with
+    its stopDate and output or error once it ends, ABORTED if its Map Run stopped without it.  A child a
+    redrive runs again shows its earlier outcome until it starts again (a successful one never does).
     """
 
     def __init__(self, store: Store) -> None:
@@ -240,17 +292,18 @@ class MapRunChildren:
         run = self.store.get_map_run(arn)
         if run is None:
             raise resource_not_found(arn)
-        children = [_child(run, index, doc) for index, doc in self.store.map_run_items(arn).items()]
+        ended, starts = self.store.map_run_items(arn), self.store.map_run_starts(arn)
+        children = [_child(run, index, ended.get(index), starts.get(index)) for index in ended.keys() | starts.keys()]
         status, redrive = params.get("statusFilter"), params.get("redriveFilter")
         if status is not None:
             children = [c for c in children if c["status"] == status]
         if redrive is not None:
             children = [c for c in children if (c["redriveCount"] > 0) == (redrive == "REDRIVEN")]
-        children.sort(key=lambda c: c["startDate"], reverse=True)
+        children.sort(key=lambda c: (c["startDate"], c["name"]), reverse=True)
         return paged("executions", children, params, scope=f"mapRunExecutions:{arn}:{status}:{redrive}")
 
     def describe(self, arn: str) -> dict[str, Any] | None:
-        """DescribeExecution of a child execution ARN; None if ``arn`` names no child whose outcome is kept.
+        """DescribeExecution of a child execution ARN; None if ``arn`` names no child that started.
 
         The ARN names the state machine and the run's label but not the parent execution, so the runs of
         that machine's executions are searched for the label, and the run's items for the child's name.
@@ -264,33 +317,53 @@ class MapRunChildren:
             for run in self.store.list_map_runs(execution.arn):
                 if not run.arn.startswith(runs):
                     continue
-                for index, doc in self.store.map_run_items(run.arn).items():
-                    if child_name(run.arn, index) == match["name"]:
-                        return _described(_child(run, index, doc), doc)
+                starts = self.store.map_run_starts(run.arn)
+                index = next((i for i in starts if child_name(run.arn, i) == match["name"]), None)
+                if index is None:  # ended before starts were kept (a store older than them)
+                    index = next((i for i in self.store.map_run_items(run.arn)
+                                  if child_name(run.arn, i) == match["name"]), None)
+                if index is not None:
+                    doc = self.store.map_run_item(run.arn, index)
+                    return _described(_child(run, index, doc, starts.get(index)), doc,
+                                      self.store.map_run_input(run.arn, index))
         return None
 
 
-def _child(run: MapRunRecord, index: int, doc: dict[str, Any]) -> dict[str, Any]:
+def _child(run: MapRunRecord, index: int, doc: dict[str, Any] | None,
+           started: tuple[float, int] | None) -> dict[str, Any]:
     """The fields ListExecutions and DescribeExecution share for the child that ran item ``index``.
 
-    Its state machine is the run's labelled one (``...:stateMachine:<machine>/<label>``), as AWS shows a
-    child's; each child processes one item (an ItemBatcher's batch is not counted item by item).
+    ``doc`` is its kept outcome, ``started`` its kept (start, redrive count): a start later than the
+    outcome (a redrive's, or a first one not ended yet) is a child running now, or aborted if its run is
+    no longer running.  Its state machine is the run's labelled one (``...:stateMachine:<machine>/<label>``),
+    as AWS shows a child's; each child processes one item (an ItemBatcher's batch is not counted item by item).
     """
     name = child_name(run.arn, index)
     out: dict[str, Any] = {"executionArn": child_execution_arn(run.arn, name),
                            "stateMachineArn": run.arn.replace(":mapRun:", ":stateMachine:", 1).rsplit(":", 1)[0],
-                           "name": name, "status": doc["status"], "startDate": doc["start"], "stopDate": doc["stop"],
-                           "mapRunArn": run.arn, "itemCount": 1, "redriveCount": doc.get("redrives", 0)}
+                           "name": name, "mapRunArn": run.arn, "itemCount": 1}
+    if started is not None and (doc is None or started[1] > doc.get("redrives", 0)):
+        out |= {"status": "RUNNING" if run.status == "RUNNING" else "ABORTED", "startDate": started[0],
+                "redriveCount": started[1]}
+        if run.status != "RUNNING" and run.stop is not None:
+            out["stopDate"] = run.stop
+    else:
+        assert doc is not None
+        out |= {"status": doc["status"], "startDate": doc["start"], "stopDate": doc["stop"],
+                "redriveCount": doc.get("redrives", 0)}
     if out["redriveCount"]:  # a redriven child starts again when the redrive runs it (its RedriveTime)
-        out["redriveDate"] = doc["start"]
+        out["redriveDate"] = out["startDate"]
     return out
 
 
-def _described(child: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
-    """DescribeExecution of a child: its outcome; its input is not kept, so the response has none."""
+def _described(child: dict[str, Any], doc: dict[str, Any] | None, text: str | None) -> dict[str, Any]:
+    """DescribeExecution of a child: its input (kept from its start; none for a child that ended before
+    starts were kept) and, once it ended, its output or its error and cause."""
     out = {k: v for k, v in child.items() if k != "itemCount"}
-    if doc["status"] == "SUCCEEDED":
+    if text is not None:
+        out |= {"input": text, "inputDetails": {"included": True}}
+    if child["status"] == "SUCCEEDED" and doc is not None:
         out |= {"output": dumps(doc.get("output")), "outputDetails": {"included": True}}
-    else:
+    elif child["status"] == "FAILED" and doc is not None:
         out |= {k: doc[k] for k in ("error", "cause") if doc.get(k) is not None}
     return out

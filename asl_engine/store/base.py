@@ -134,6 +134,27 @@ class Store(ABC):
         """Every outcome kept for the run, by item index."""
 
     @abstractmethod
+    def map_run_item(self, map_run_arn: str, index: int) -> dict[str, Any] | None:
+        """The outcome kept for item ``index``, if it ended."""
+
+    # map run children as they start: (index, start, the child's redrive count, its input as JSON text)
+    @abstractmethod
+    def put_map_run_starts(self, map_run_arn: str, starts: list[tuple[int, float, int, str]]) -> None:
+        """Keep (or replace) the start of each child in ``starts``, all in one write."""
+
+    @abstractmethod
+    def drop_map_run_starts(self, map_run_arn: str, indexes: list[int]) -> None:
+        """Forget the starts of these children (cut short: they will start again)."""
+
+    @abstractmethod
+    def map_run_starts(self, map_run_arn: str) -> dict[int, tuple[float, int]]:
+        """(start, redrive count) of every child started so far, by item index (their inputs are not read)."""
+
+    @abstractmethod
+    def map_run_input(self, map_run_arn: str, index: int) -> str | None:
+        """The input of item ``index``'s child, as JSON text, once it started."""
+
+    @abstractmethod
     def map_run_item_counts(self, map_run_arn: str) -> dict[str, int]:
         """How many items ended with each status (what DescribeMapRun counts without reading the outputs)."""
 

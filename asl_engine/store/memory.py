@@ -21,6 +21,7 @@ class MemoryStore(Store):
         self._events: dict[str, list[dict[str, Any]]] = {}
         self._map_runs: dict[str, MapRunRecord] = {}
         self._map_run_items: dict[str, dict[int, dict[str, Any]]] = {}
+        self._map_run_starts: dict[str, dict[int, tuple[float, int, str]]] = {}
         self._meta: dict[str, str] = {}
 
     def put_state_machine(self, record: StateMachineRecord) -> None:
@@ -109,6 +110,26 @@ class MemoryStore(Store):
     def map_run_items(self, map_run_arn: str) -> dict[int, dict[str, Any]]:
         return copy.deepcopy(self._map_run_items.get(map_run_arn, {}))
 
+    def map_run_item(self, map_run_arn: str, index: int) -> dict[str, Any] | None:
+        return copy.deepcopy(self._map_run_items.get(map_run_arn, {}).get(index))
+
+    def put_map_run_starts(self, map_run_arn: str, starts: list[tuple[int, float, int, str]]) -> None:
+        kept = self._map_run_starts.setdefault(map_run_arn, {})
+        for index, start, redrives, text in starts:
+            kept[index] = (start, redrives, text)
+
+    def drop_map_run_starts(self, map_run_arn: str, indexes: list[int]) -> None:
+        kept = self._map_run_starts.get(map_run_arn, {})
+        for index in indexes:
+            kept.pop(index, None)
+
+    def map_run_starts(self, map_run_arn: str) -> dict[int, tuple[float, int]]:
+        return {i: (start, redrives) for i, (start, redrives, _) in self._map_run_starts.get(map_run_arn, {}).items()}
+
+    def map_run_input(self, map_run_arn: str, index: int) -> str | None:
+        kept = self._map_run_starts.get(map_run_arn, {}).get(index)
+        return None if kept is None else kept[2]
+
     def map_run_item_counts(self, map_run_arn: str) -> dict[str, int]:
         counts: dict[str, int] = {}
         for outcome in self._map_run_items.get(map_run_arn, {}).values():
@@ -123,6 +144,7 @@ class MemoryStore(Store):
         for key in [k for k, m in self._map_runs.items() if m.execution_arn in old]:
             del self._map_runs[key]
             self._map_run_items.pop(key, None)
+            self._map_run_starts.pop(key, None)
         return len(old)
 
     def get_meta(self, key: str) -> str | None:

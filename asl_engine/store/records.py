@@ -100,6 +100,9 @@ class MapRunRecord:
     failed: int = 0
     redrive_count: int = 0
     redrive_date: float | None = None
+    # what UpdateMapRun changed, by its parameter name (maxConcurrency, toleratedFailureCount,
+    # toleratedFailurePercentage): a Map Run resumed after a restart or redriven runs with these
+    updates: dict[str, Any] = field(default_factory=dict)
 
 
 def to_doc(record: Any) -> dict[str, Any]:

@@ -71,6 +71,11 @@ CREATE INDEX map_runs_by_execution ON map_runs (execution_arn, start);
 # one row per Distributed Map item (its child's outcome), written as each ends; created in stores made before it
 _MAP_RUN_ITEMS = """CREATE TABLE IF NOT EXISTS map_run_items (map_run_arn TEXT NOT NULL, idx INTEGER NOT NULL,
     status TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (map_run_arn, idx)) WITHOUT ROWID"""
+# one row per Distributed Map child as it starts (its start, its redrive count, its input as JSON text);
+# created in stores made before it
+_MAP_RUN_STARTS = """CREATE TABLE IF NOT EXISTS map_run_starts (map_run_arn TEXT NOT NULL, idx INTEGER NOT NULL,
+    start REAL NOT NULL, redrives INTEGER NOT NULL, input TEXT NOT NULL,
+    PRIMARY KEY (map_run_arn, idx)) WITHOUT ROWID"""
 
 
 def _dumps(value: Any) -> str:
@@ -150,6 +155,11 @@ class _GroupCommit:
         if writes:
             self.open_group()
         return self._conn.execute(sql, args)
+
+    def executemany(self, sql: str, rows: list[tuple]) -> sqlite3.Cursor:
+        """A write of many rows at once (one statement run for each), in the tick's group like any write."""
+        self.open_group()
+        return self._conn.executemany(sql, rows)
 
     def open_group(self) -> None:
         """On the event loop, open the tick's transaction (if none is) and schedule its commit."""
@@ -344,6 +354,29 @@ class SqliteStore(Store):
         rows = self._conn.execute("SELECT idx, doc FROM map_run_items WHERE map_run_arn = ?", (map_run_arn,))
         return {row[0]: _loads(row[1]) for row in rows}
 
+    def map_run_item(self, map_run_arn: str, index: int) -> dict[str, Any] | None:
+        row = self._conn.execute("SELECT doc FROM map_run_items WHERE map_run_arn = ? AND idx = ?",
+                                 (map_run_arn, index)).fetchone()
+        return None if row is None else _loads(row[0])
+
+    def put_map_run_starts(self, map_run_arn: str, starts: list[tuple[int, float, int, str]]) -> None:
+        self._conn.executemany("INSERT OR REPLACE INTO map_run_starts VALUES (?, ?, ?, ?, ?)",
+                          [(map_run_arn, *start) for start in starts])
+
+    def drop_map_run_starts(self, map_run_arn: str, indexes: list[int]) -> None:
+        self._conn.executemany("DELETE FROM map_run_starts WHERE map_run_arn = ? AND idx = ?",
+                               [(map_run_arn, index) for index in indexes])
+
+    def map_run_starts(self, map_run_arn: str) -> dict[int, tuple[float, int]]:
+        rows = self._conn.execute("SELECT idx, start, redrives FROM map_run_starts WHERE map_run_arn = ?",
+                                  (map_run_arn,))
+        return {row[0]: (row[1], row[2]) for row in rows}
+
+    def map_run_input(self, map_run_arn: str, index: int) -> str | None:
+        row = self._conn.execute("SELECT input FROM map_run_starts WHERE map_run_arn = ? AND idx = ?",
+                                 (map_run_arn, index)).fetchone()
+        return None if row is None else row[0]
+
     def map_run_item_counts(self, map_run_arn: str) -> dict[str, int]:
         rows = self._conn.execute("SELECT status, count(*) FROM map_run_items WHERE map_run_arn = ? GROUP BY status",
                                   (map_run_arn,))
@@ -353,8 +386,9 @@ class SqliteStore(Store):
         with self._transaction() as conn:
             old = "SELECT arn FROM executions WHERE stop IS NOT NULL AND stop < ?"
             conn.execute(f"DELETE FROM events WHERE execution_arn IN ({old})", (stopped_before,))
-            conn.execute(f"DELETE FROM map_run_items WHERE map_run_arn IN (SELECT arn FROM map_runs WHERE "
-                         f"execution_arn IN ({old}))", (stopped_before,))
+            for table in ("map_run_items", "map_run_starts"):
+                conn.execute(f"DELETE FROM {table} WHERE map_run_arn IN (SELECT arn FROM map_runs WHERE "
+                             f"execution_arn IN ({old}))", (stopped_before,))
             conn.execute(f"DELETE FROM map_runs WHERE execution_arn IN ({old})", (stopped_before,))
             return conn.execute("DELETE FROM executions WHERE stop IS NOT NULL AND stop < ?",
                                 (stopped_before,)).rowcount
@@ -418,3 +452,4 @@ def _check_or_create(conn: sqlite3.Connection, path: str) -> None:
         conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute(_MAP_RUN_ITEMS)
+    conn.execute(_MAP_RUN_STARTS)

@@ -18,7 +18,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.server.conftest import Server
-from tests.server.helpers import ROLE, definition, wait_for_end
+from tests.server.helpers import ROLE, definition, eventually, wait_for_end
 from tests.server.redrive_handlers import calls
 
 SLOW = "arn:aws:lambda:us-east-1:123456789012:function:slow"
@@ -173,3 +173,64 @@ def test_a_redriven_callback_gets_a_new_token_and_the_old_one_is_refused(served:
     sfn.send_task_success(taskToken=new, output='{"answer": 42}')
     described = wait_for_end(sfn, execution)
     assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == {"answer": 42}
+
+
+# each child waits a minute of the server's clock, then item 2 fails; declared: one child at a time, no failure
+WAITING = {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "W",
+           "States": {"W": {"Type": "Wait", "Seconds": 60, "Next": "C"},
+                      "C": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericEquals": 2, "Next": "F"}],
+                            "Default": "P"},
+                      "P": {"Type": "Pass", "End": True},
+                      "F": {"Type": "Fail", "Error": "Item.Bad", "Cause": "item 2"}}}
+
+
+def running_children(sfn: Any, map_run_arn: str, count: int) -> list[dict[str, Any]]:
+    """The run's RUNNING children, once there are ``count`` of them."""
+    def listed() -> list[dict[str, Any]] | None:
+        children = sfn.list_executions(mapRunArn=map_run_arn, statusFilter="RUNNING")["executions"]
+        return children if len(children) == count else None
+
+    return eventually(listed)
+
+
+def test_an_update_map_run_survives_kill_9(tmp_path: Path) -> None:
+    db = tmp_path / "state.db"
+    first = Server(db, *ARGS)
+    try:
+        sfn = first.client()
+        machine = sfn.create_state_machine(name="updated", roleArn=ROLE, definition=definition({"M": {
+            "Type": "Map", "ItemProcessor": WAITING, "MaxConcurrency": 1, "End": True}}))["stateMachineArn"]
+        execution = sfn.start_execution(stateMachineArn=machine, input=json.dumps([1, 2, 3, 4]))["executionArn"]
+        map_run_arn = eventually(lambda: sfn.list_map_runs(executionArn=execution)["mapRuns"])[0]["mapRunArn"]
+        assert len(running_children(sfn, map_run_arn, 1)) == 1  # as declared
+        sfn.update_map_run(mapRunArn=map_run_arn, maxConcurrency=4, toleratedFailureCount=1)
+        before = running_children(sfn, map_run_arn, 4)  # all four wait side by side
+    finally:
+        first.crash()
+
+    second = Server(db, *ARGS)
+    try:
+        sfn = second.client()
+        described = sfn.describe_map_run(mapRunArn=map_run_arn)
+        assert (described["status"], described["maxConcurrency"], described["toleratedFailureCount"]) == \
+               ("RUNNING", 4, 1)
+        # the children in flight at the kill run again from their start (listed again once they do), four
+        # at once, as updated
+        after = running_children(sfn, map_run_arn, 4)
+        starts = sorted(c["startDate"] for c in after)
+        assert (starts[-1] - starts[0]).total_seconds() < 1
+        assert not {c["startDate"] for c in after} & {c["startDate"] for c in before}
+        second.advance(61)  # one child at a time (as declared) would need four minutes
+        ended = wait_for_end(sfn, execution)
+        assert ended["status"] == "SUCCEEDED", ended  # item 2's failure is within the updated tolerance
+        assert json.loads(ended["output"])[1] == {"Error": "Item.Bad", "Cause": "item 2"}
+        done = sfn.describe_map_run(mapRunArn=map_run_arn)
+        assert (done["status"], done["maxConcurrency"], done["toleratedFailureCount"]) == ("SUCCEEDED", 4, 1)
+        assert {k: done["itemCounts"][k] for k in ("succeeded", "failed", "running", "total")} == {
+            "succeeded": 3, "failed": 1, "running": 0, "total": 4}
+        children = sfn.list_executions(mapRunArn=map_run_arn)["executions"]
+        assert sorted(c["status"] for c in children) == ["FAILED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]
+        stops = sorted(c["stopDate"] for c in children)
+        assert (stops[-1] - stops[0]).total_seconds() < 1  # they ran side by side
+    finally:
+        second.stop()

@@ -63,3 +63,36 @@ def test_updates_aws_refuses(sfn) -> None:
     sfn.stop_execution(executionArn=execution)
     wait_for_end(sfn, execution)
     assert _code(lambda: sfn.update_map_run(mapRunArn=map_run, maxConcurrency=2)) == "ValidationException"
+
+
+def test_a_redrive_runs_the_map_run_with_its_updates(server: Server, sfn) -> None:
+    # items 3 and 4 fail; one child at a time is declared, four are set by UpdateMapRun
+    processor = json.loads(json.dumps(PROCESSOR).replace('"NumericEquals": 2', '"NumericGreaterThanEquals": 3'))
+    machine = sfn.create_state_machine(name="updated-redriven", roleArn=ROLE, definition=definition(
+        {"M": {**MAP["M"], "ItemProcessor": processor}}))["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=machine, input=json.dumps([1, 2, 3, 4]))["executionArn"]
+    map_run = eventually(lambda: sfn.list_map_runs(executionArn=execution)["mapRuns"])[0]["mapRunArn"]
+    sfn.update_map_run(mapRunArn=map_run, maxConcurrency=4)
+    server.advance(61)
+    assert wait_for_end(sfn, execution)["error"] == "States.ExceedToleratedFailureThreshold"
+    assert sfn.describe_map_run(mapRunArn=map_run)["maxConcurrency"] == 4  # kept once the run ended
+    succeeded = sorted((c for c in sfn.list_executions(mapRunArn=map_run, statusFilter="SUCCEEDED")["executions"]),
+                       key=lambda c: c["name"])
+
+    sfn.redrive_execution(executionArn=execution)
+
+    def both_running() -> list | None:  # one at a time, as declared, would show one
+        running = sfn.list_executions(mapRunArn=map_run, statusFilter="RUNNING")["executions"]
+        return running if len(running) == 2 else None
+
+    running = eventually(both_running)
+    assert all(c["redriveCount"] == 1 and "stopDate" not in c for c in running)
+    # the children that succeeded are not run again, and are listed as they were
+    assert sorted((c for c in sfn.list_executions(mapRunArn=map_run, statusFilter="SUCCEEDED")["executions"]),
+                  key=lambda c: c["name"]) == succeeded
+    server.advance(61)
+    assert wait_for_end(sfn, execution)["status"] == "FAILED"  # items 3 and 4 fail again
+    described = sfn.describe_map_run(mapRunArn=map_run)
+    assert (described["maxConcurrency"], described["redriveCount"], described["status"]) == (4, 1, "FAILED")
+    failed = sfn.list_executions(mapRunArn=map_run, statusFilter="FAILED")["executions"]
+    assert len(failed) == 2 and all(c["redriveCount"] == 1 for c in failed)

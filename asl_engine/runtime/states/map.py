@@ -226,6 +226,7 @@ class MapState(RecoverableState):
         redrives = 0 if prior is None else prior.redrives + 1
         with run.replay.running_live() if run.replay is not None else nullcontext():  # no stored history to replay
             start = clock.time()
+            run.map_items.begin(map_run_arn, i, inputs[i], start, redrives)  # listed from its start
             child.execution = {**run.context_execution, "Id": child_execution_arn(map_run_arn, name), "Name": name,
                                "Input": inputs[i], "StartTime": isotime.millis(_time(start))}
             if redrives:  # only a STANDARD parent is redriven, and it has a RedriveCount
