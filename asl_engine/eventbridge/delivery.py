@@ -8,6 +8,15 @@ silently: every event that gives up is sent to the DeadLetterConfig queue with
 the attributes AWS sets, and recorded in ``Deliverer.failures`` either way.
 Rules and EventBridge Scheduler schedules both deliver through here; they
 differ only in the dead-letter attributes that name their source.
+
+With a ``RetryStore`` (asl serve's region database, ``journal.PendingDeliveries``)
+a delivery waiting for its next retry outlives the process: its state (the
+invocation, policy, dead-letter settings, retries made, the last error and the
+retry's due time) is written before the retry is scheduled, rewritten after
+each failed retry and deleted when the delivery ends (delivered, dead-lettered
+or given up). ``restore`` schedules each one again at its due time (at once if
+that passed while the process was down), or gives it up as AWS does when the
+event's maximum age has passed. A first attempt that succeeds writes nothing.
 """
 
 from __future__ import annotations
@@ -75,6 +84,23 @@ class DeadLetterSender(Protocol):
     def __call__(self, queue_arn: str, body: str, attributes: Mapping[str, str]) -> None: ...
 
 
+class RetryStore(Protocol):
+    """Where deliveries waiting for a retry are kept (one JSON record each, by a key the store assigns)."""
+
+    def save(self, key: int | None, record: Mapping[str, Any]) -> int:
+        """Inserts (``key`` None) or replaces the record; returns its key. Durable when it returns."""
+        ...
+
+    def delete(self, key: int) -> None: ...
+
+    def load(self) -> list[tuple[int, dict[str, Any]]]:
+        """Every record kept, by due time."""
+        ...
+
+
+LATE_GRACE = 1.0  # seconds a restored retry may run after its due time and still count as on time
+
+
 @dataclass
 class _Attempt:
     invocation: Invocation
@@ -85,6 +111,42 @@ class _Attempt:
     started: float
     retries: int = 0
     history: list[float] = field(default_factory=list)  # epoch seconds of each attempt
+    key: int | None = None  # its record in the RetryStore while a retry is pending
+    last_error: tuple[str, str] = ("", "")  # code and message of the last failed attempt
+
+    def record(self, due: float) -> dict[str, Any]:
+        """What the RetryStore keeps: enough to make the pending retry, and to dead-letter it, after a restart."""
+        invocation = self.invocation
+        return {
+            "Due": due,
+            "Invocation": {"Arn": invocation.arn, "Payload": invocation.payload, "Target": invocation.target,
+                           "Event": invocation.event},
+            "RetryPolicy": {"MaximumRetryAttempts": self.policy.maximum_retry_attempts,
+                            "MaximumEventAgeInSeconds": self.policy.maximum_event_age},
+            "DeadLetterArn": self.dead_letter_arn,
+            "SourceAttributes": dict(self.source_attributes),
+            "DeadLetterBody": self.dead_letter_body,
+            "Started": self.started,
+            "Retries": self.retries,
+            "History": self.history,
+            "LastError": list(self.last_error),
+        }
+
+    @classmethod
+    def from_record(cls, key: int, record: Mapping[str, Any]) -> _Attempt:
+        made = record["Invocation"]
+        return cls(
+            Invocation(made["Arn"], made["Payload"], made["Target"], made["Event"]),
+            RetryPolicy.from_api(record["RetryPolicy"]),
+            record["DeadLetterArn"],
+            record["SourceAttributes"],
+            record["DeadLetterBody"],
+            record["Started"],
+            record["Retries"],
+            list(record["History"]),
+            key,
+            (record["LastError"][0], record["LastError"][1]),
+        )
 
 
 class Deliverer:
@@ -96,11 +158,14 @@ class Deliverer:
         timers: Timers,
         dead_letter: DeadLetterSender,
         rng: random.Random | None = None,
+        store: RetryStore | None = None,
     ) -> None:
         self._invoke = invoke
         self._timers = timers
         self._dead_letter = dead_letter
         self._rng = rng or random.Random()
+        self.store = store
+        """Keeps the deliveries waiting for a retry (None: they live only as long as the process)."""
         self.failures: list[dict[str, Any]] = []
         """Every delivery that gave up: target, error, attempts, whether it reached a dead-letter queue."""
 
@@ -127,11 +192,15 @@ class Deliverer:
         attempt.history.append(self._timers.clock.time())
         try:
             self._invoke(attempt.invocation)
-            return
         except DeliveryFailure as exc:
             failure = exc
         except Exception as exc:  # a target's own error: retried like any failed call
             failure = DeliveryFailure("SDK_CLIENT_ERROR", f"{type(exc).__name__}: {exc}")
+        else:
+            self._forget(attempt)  # nothing to forget on the hot path: a first attempt has no record
+            return
+        attempt.last_error = (failure.code, failure.message)
+        now = self._timers.clock.time()
         if not failure.retryable:
             self._give_up(attempt, failure, None)
             return
@@ -139,11 +208,40 @@ class Deliverer:
             self._give_up(attempt, failure, "MaximumRetryAttempts")
             return
         delay = self.backoff(attempt.retries + 1)
-        if self._timers.clock.time() + delay - attempt.started > attempt.policy.maximum_event_age:
+        if now + delay - attempt.started > attempt.policy.maximum_event_age:
             self._give_up(attempt, failure, "MaximumEventAgeInSeconds")
             return
         attempt.retries += 1
-        self._timers.call_later(delay, lambda: self._try(attempt))
+        due = now + delay
+        if self.store is not None:  # kept before the retry is scheduled: a crash from here on does not lose it
+            attempt.key = self.store.save(attempt.key, attempt.record(due))
+        self._timers.call_at(datetime.fromtimestamp(due, UTC), lambda: self._try(attempt))
+
+    def restore(self) -> int:
+        """Schedules again every delivery the store kept waiting for a retry (at its due time, or at once if
+        that passed); returns how many. When one comes due past the event's maximum age it is given up (to its
+        dead-letter queue) instead, with its last error, as AWS gives up an event too old to retry."""
+        if self.store is None:
+            return 0
+        kept = self.store.load()
+        for key, record in kept:
+            attempt = _Attempt.from_record(key, record)
+            due = float(record["Due"])
+            self._timers.call_at(datetime.fromtimestamp(due, UTC), lambda a=attempt, d=due: self._resume(a, d))
+        return len(kept)
+
+    def _resume(self, attempt: _Attempt, due: float) -> None:
+        now = self._timers.clock.time()
+        if now - attempt.started > attempt.policy.maximum_event_age and now - due > LATE_GRACE:
+            attempt.retries -= 1  # the retry that was pending is not made
+            self._give_up(attempt, DeliveryFailure(*attempt.last_error), "MaximumEventAgeInSeconds")
+            return
+        self._try(attempt)
+
+    def _forget(self, attempt: _Attempt) -> None:
+        if attempt.key is not None and self.store is not None:
+            self.store.delete(attempt.key)
+            attempt.key = None
 
     def _give_up(self, attempt: _Attempt, failure: DeliveryFailure, exhausted: str | None) -> None:
         attributes = {
@@ -169,3 +267,4 @@ class Deliverer:
                 record["DeadLetterError"] = f"{type(exc).__name__}: {exc}"
         log.warning("delivery to %s gave up: %s %s", attempt.invocation.arn, failure.code, failure.message)
         self.failures.append(record)
+        self._forget(attempt)

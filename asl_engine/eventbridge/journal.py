@@ -11,6 +11,11 @@ instant the call was first made, so creation and modification times, rates
 counted from a rule's creation and schema versions' dates come back as they
 were. Re-running the calls, rather than keeping snapshots of five services'
 objects, keeps every refusal and default in the one place that computes it.
+
+Deliveries waiting for a retry are not configuration: they are kept as they
+are, one row each in ``pending_deliveries`` (``PendingDeliveries``, the
+``delivery.RetryStore`` of the region's Deliverer), and scheduled again after
+the journal's replay (``Deliverer.restore``).
 """
 
 from __future__ import annotations
@@ -45,7 +50,9 @@ CREATE TABLE IF NOT EXISTS journal (
     seq INTEGER PRIMARY KEY, service TEXT NOT NULL, method TEXT NOT NULL, arguments TEXT NOT NULL, time REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS created (time REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS pending_deliveries (id INTEGER PRIMARY KEY, due REAL NOT NULL, body TEXT NOT NULL);
 """
+# CREATE ... IF NOT EXISTS: a file written before a table existed gets it when opened (and reads as before)
 
 
 class PinnedClock:
@@ -88,6 +95,8 @@ class Journal:
             store.db.execute("INSERT INTO created (time) VALUES (?)", row)
         self.created: float = row[0]
         """When the region was first used: the instant of what exists from the start (the default bus)."""
+        self.pending = PendingDeliveries(store.db)
+        """The region's deliveries waiting for a retry (its Deliverer's store)."""
 
     def attach(self, service: str, target: object) -> None:
         """Wraps ``target``'s mutating methods (on the instance) so that each call that succeeds is recorded."""
@@ -136,6 +145,33 @@ class Journal:
         self.store.db.close()
 
 
+class PendingDeliveries:
+    """``delivery.RetryStore`` on the region's database: a row per delivery waiting for its next retry.
+
+    Autocommit (the store's connection has no transaction open), so a row is on disk when ``save`` returns:
+    written before the retry is scheduled, rewritten after each failed retry, deleted when the delivery ends.
+    """
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def save(self, key: int | None, record: Mapping[str, Any]) -> int:
+        body = json.dumps(record, default=_text)
+        if key is None:
+            cursor = self._db.execute("INSERT INTO pending_deliveries (due, body) VALUES (?, ?)",
+                                      (record["Due"], body))
+            return int(cursor.lastrowid)  # type: ignore[arg-type]  # set by an INSERT
+        self._db.execute("UPDATE pending_deliveries SET due = ?, body = ? WHERE id = ?", (record["Due"], body, key))
+        return key
+
+    def delete(self, key: int) -> None:
+        self._db.execute("DELETE FROM pending_deliveries WHERE id = ?", (key,))
+
+    def load(self) -> list[tuple[int, dict[str, Any]]]:
+        rows = self._db.execute("SELECT id, body FROM pending_deliveries ORDER BY due, id").fetchall()
+        return [(key, json.loads(body)) for key, body in rows]
+
+
 def open_store(path: str) -> ArchiveStore:
     """The region's database at ``path``; raises ValueError when it is not ours or is damaged (left untouched)."""
     try:
@@ -149,6 +185,11 @@ def open_store(path: str) -> ArchiveStore:
         store.db.close()
         raise ValueError(f"{path} is a damaged event store ({check}); it was left untouched.")
     return store
+
+
+def _text(value: Any) -> Any:
+    """A value of a kept delivery JSON has no type for (a datetime in a target spec made in-process): as text."""
+    return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
 def _iso(value: Any) -> Any:

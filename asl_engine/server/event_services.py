@@ -11,7 +11,8 @@ With a store on disk (``--db``), each region's services keep their
 configuration, archives and replays in ``<db>.events-<account>-<region>.db``
 (``eventbridge.journal``): every region found there is restored when the
 server is made, before a template is deployed or a request served, and its
-scheduled rules and schedules armed from the clock's now (see RESUME.md).
+scheduled rules and schedules armed from the clock's now, and its pending delivery retries scheduled
+again (see RESUME.md).
 """
 
 from __future__ import annotations
@@ -111,6 +112,7 @@ class EventServices:
         pipes = Pipes(account=caller.account, region=caller.region, now=self.timers.now, on_change=supervisor.sync)
         schemas = Schemas(account=caller.account, region=caller.region, now=self.timers.now)
         if journal is not None:
+            events.deliverer.store = journal.pending  # Scheduler's deliveries go through it as well
             for name, target in (("events", events), ("scheduler", scheduler), ("pipes", pipes),
                                  ("schemas", schemas)):
                 journal.attach(name, target)
@@ -120,7 +122,8 @@ class EventServices:
     def _restore(self) -> None:
         """Every region with a database next to the store comes back: its journaled calls made again at their
         instants, then its scheduled rules and schedules armed from now (firings due while the server was
-        down are not made up)."""
+        down are not made up), then its deliveries that were waiting for a retry scheduled again (a retry due
+        while the server was down is made at once, or given up if the event is now too old)."""
         if self._db == MEMORY:
             return
         prefix = f"{self._db}.events-"
@@ -132,6 +135,7 @@ class EventServices:
                                          "pipes": services.pipes, "schemas": services.schemas})
             services.events.rearm()
             services.scheduler.rearm()
+            services.events.deliverer.restore()  # retries pending at the stop: due as before, or at once
 
     def start(self) -> None:
         """Serves the timers on the running loop (the server's, whose time is the server's clock) and journals

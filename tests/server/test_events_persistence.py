@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -165,3 +166,98 @@ def test_a_foreign_events_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="not an SQLite database"):
         Server(db, *ARGS)
     assert foreign.read_bytes() == b"not a database at all" * 10
+
+
+LATE = "arn:aws:states:us-east-1:123456789012:stateMachine:late"  # created only after the restart, if at all
+SIX_RETRIES = 63.2
+"""Virtual seconds in which the first attempt and six retries are made and the seventh is not: the backoffs are
+0.5-1, 1-2, ... 16-32 s (at most 63 s in all), then 32-64 s. The seventh stays pending for over 30 s: what a
+restart spends of the virtual clock (its wall-clock seconds) does not make it due before the test acts."""
+
+
+def pending_retries(server: Server) -> list[dict[str, Any]]:
+    """The deliveries the region's events file keeps waiting for a retry (read beside the server)."""
+    db = sqlite3.connect(f"file:{server.db}.events-123456789012-us-east-1.db?mode=ro", uri=True)
+    try:
+        return [json.loads(body) for (body,) in db.execute("SELECT body FROM pending_deliveries ORDER BY id")]
+    finally:
+        db.close()
+
+
+def dead_letter_queue(server: Server) -> tuple[str, str]:
+    """The queue ``dead`` (again: moto's queues do not outlive the server, the events file does)."""
+    sqs = server.client("sqs")
+    url = sqs.create_queue(QueueName="dead")["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def failing_rule(server: Server, policy: dict[str, int]) -> dict[str, Any]:
+    """A rule whose target is a state machine that does not exist yet, with ``policy`` and a dead-letter queue;
+    an event put on it fails its first attempt. Returns the event's entry."""
+    _, dlq = dead_letter_queue(server)
+    events = server.client("events")
+    events.put_rule(Name="to-late", EventPattern=json.dumps({"source": ["shop"]}))
+    events.put_targets(Rule="to-late", Targets=[{"Id": "late", "Arn": LATE, "RoleArn": ROLE, "RetryPolicy": policy,
+                                                 "DeadLetterConfig": {"Arn": dlq}}])
+    entry = {"Source": "shop", "DetailType": "paid", "Detail": json.dumps({"id": 7})}
+    assert events.put_events(Entries=[entry])["FailedEntryCount"] == 0
+    return entry
+
+
+def test_a_retry_pending_at_a_kill_is_made_after_the_restart(tmp_path: Path) -> None:
+    server = Server(tmp_path / "state.db", "--virtual-clock")
+    try:
+        failing_rule(server, {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 3600})
+        [kept] = pending_retries(server)  # the first attempt failed; its retry was kept before it was scheduled
+        assert (kept["Retries"], len(kept["History"]), kept["LastError"][0]) == (1, 1, "SDK_CLIENT_ERROR")
+        server.advance(SIX_RETRIES)
+        server.crash()
+        [kept] = pending_retries(server)
+        assert (kept["Retries"], len(kept["History"])) == (7, 7)
+
+        server = Server(server.db, "--virtual-clock")
+        url, _ = dead_letter_queue(server)
+        sfn = server.client()
+        sfn.create_state_machine(name="late", roleArn=ROLE, definition=ECHO)
+        server.advance(64)  # the seventh retry comes due: it starts the execution
+        [execution] = eventually(lambda: executions(server, LATE))
+        event = json.loads(wait_for_end(sfn, execution["executionArn"])["input"])
+        assert (event["source"], event["detail"]) == ("shop", {"id": 7})
+        assert pending_retries(server) == []
+        server.advance(3600)
+        assert len(executions(server, LATE)) == 1  # delivered once
+        assert server.client("sqs").receive_message(QueueUrl=url).get("Messages") is None
+
+        server = restart(server, crash=True)  # nothing pending any more: nothing made again
+        server.advance(3600)
+        assert len(executions(server, LATE)) == 1
+    finally:
+        server.stop()
+
+
+def test_a_retry_pending_at_a_kill_ends_in_the_dead_letter_queue_once(tmp_path: Path) -> None:
+    server = Server(tmp_path / "state.db", "--virtual-clock")
+    try:
+        entry = failing_rule(server, {"MaximumRetryAttempts": 7, "MaximumEventAgeInSeconds": 3600})
+        server.advance(SIX_RETRIES)  # six retries, all failed
+        server.crash()
+        [kept] = pending_retries(server)
+        assert (kept["Retries"], len(kept["History"])) == (7, 7)
+
+        server = Server(server.db, "--virtual-clock")
+        url, _ = dead_letter_queue(server)
+        server.advance(64)  # the seventh and last retry fails: the event goes to the dead-letter queue
+        server.advance(3600)
+        messages = server.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                                       MessageAttributeNames=["All"]).get("Messages", [])
+        [message] = messages
+        attributes = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
+        assert attributes.pop("ERROR_MESSAGE").startswith("StateMachineDoesNotExist")
+        assert attributes == {"RULE_ARN": "arn:aws:events:us-east-1:123456789012:rule/to-late", "TARGET_ARN": LATE,
+                              "ERROR_CODE": "SDK_CLIENT_ERROR", "RETRY_ATTEMPTS": "7",
+                              "EXHAUSTED_RETRY_CONDITION": "MaximumRetryAttempts"}
+        body = json.loads(message["Body"])
+        assert (body["source"], body["detail-type"], body["detail"]) == ("shop", entry["DetailType"], {"id": 7})
+        assert pending_retries(server) == []
+    finally:
+        server.stop()
