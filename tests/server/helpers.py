@@ -20,6 +20,13 @@ def definition(states: dict[str, Any], start: str | None = None, **extra: Any) -
 
 
 PASS = definition({"P": {"Type": "Pass", "End": True}})
+# A Distributed Map's ItemProcessor: each child waits a minute of the server's clock, then item 2 fails
+WAITING_CHILDREN = {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "W",
+                    "States": {"W": {"Type": "Wait", "Seconds": 60, "Next": "C"},
+                               "C": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericEquals": 2, "Next": "F"}],
+                                     "Default": "P"},
+                               "P": {"Type": "Pass", "End": True},
+                               "F": {"Type": "Fail", "Error": "Item.Bad", "Cause": "item 2"}}}
 
 
 def eventually(probe: Callable[[], Any], timeout: float = 20.0, interval: float = 0.05,

@@ -18,7 +18,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.server.conftest import Server
-from tests.server.helpers import ROLE, definition, eventually, wait_for_end
+from tests.server.helpers import ROLE, WAITING_CHILDREN, definition, eventually, wait_for_end
 from tests.server.redrive_handlers import calls
 
 SLOW = "arn:aws:lambda:us-east-1:123456789012:function:slow"
@@ -175,15 +175,6 @@ def test_a_redriven_callback_gets_a_new_token_and_the_old_one_is_refused(served:
     assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == {"answer": 42}
 
 
-# each child waits a minute of the server's clock, then item 2 fails; declared: one child at a time, no failure
-WAITING = {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "W",
-           "States": {"W": {"Type": "Wait", "Seconds": 60, "Next": "C"},
-                      "C": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericEquals": 2, "Next": "F"}],
-                            "Default": "P"},
-                      "P": {"Type": "Pass", "End": True},
-                      "F": {"Type": "Fail", "Error": "Item.Bad", "Cause": "item 2"}}}
-
-
 def running_children(sfn: Any, map_run_arn: str, count: int) -> list[dict[str, Any]]:
     """The run's RUNNING children, once there are ``count`` of them."""
     def listed() -> list[dict[str, Any]] | None:
@@ -199,7 +190,7 @@ def test_an_update_map_run_survives_kill_9(tmp_path: Path) -> None:
     try:
         sfn = first.client()
         machine = sfn.create_state_machine(name="updated", roleArn=ROLE, definition=definition({"M": {
-            "Type": "Map", "ItemProcessor": WAITING, "MaxConcurrency": 1, "End": True}}))["stateMachineArn"]
+            "Type": "Map", "ItemProcessor": WAITING_CHILDREN, "MaxConcurrency": 1, "End": True}}))["stateMachineArn"]
         execution = sfn.start_execution(stateMachineArn=machine, input=json.dumps([1, 2, 3, 4]))["executionArn"]
         map_run_arn = eventually(lambda: sfn.list_map_runs(executionArn=execution)["mapRuns"])[0]["mapRunArn"]
         assert len(running_children(sfn, map_run_arn, 1)) == 1  # as declared

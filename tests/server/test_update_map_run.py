@@ -8,16 +8,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.server.conftest import Server
-from tests.server.helpers import ROLE, definition, eventually, wait_for_end
+from tests.server.helpers import ROLE, WAITING_CHILDREN, definition, eventually, wait_for_end
 
-# each child waits a minute of the server's clock, then item 2 fails
-PROCESSOR = {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "W",
-             "States": {"W": {"Type": "Wait", "Seconds": 60, "Next": "C"},
-                        "C": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericEquals": 2, "Next": "F"}],
-                              "Default": "P"},
-                        "P": {"Type": "Pass", "End": True},
-                        "F": {"Type": "Fail", "Error": "Item.Bad", "Cause": "item 2"}}}
-MAP = {"M": {"Type": "Map", "ItemProcessor": PROCESSOR, "MaxConcurrency": 1, "End": True}}
+MAP = {"M": {"Type": "Map", "ItemProcessor": WAITING_CHILDREN, "MaxConcurrency": 1, "End": True}}
 
 
 def _running_map_run(sfn, name: str) -> tuple[str, str]:
@@ -67,7 +60,7 @@ def test_updates_aws_refuses(sfn) -> None:
 
 def test_a_redrive_runs_the_map_run_with_its_updates(server: Server, sfn) -> None:
     # items 3 and 4 fail; one child at a time is declared, four are set by UpdateMapRun
-    processor = json.loads(json.dumps(PROCESSOR).replace('"NumericEquals": 2', '"NumericGreaterThanEquals": 3'))
+    processor = json.loads(json.dumps(WAITING_CHILDREN).replace('"NumericEquals": 2', '"NumericGreaterThanEquals": 3'))
     machine = sfn.create_state_machine(name="updated-redriven", roleArn=ROLE, definition=definition(
         {"M": {**MAP["M"], "ItemProcessor": processor}}))["stateMachineArn"]
     execution = sfn.start_execution(stateMachineArn=machine, input=json.dumps([1, 2, 3, 4]))["executionArn"]
