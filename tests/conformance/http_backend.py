@@ -36,7 +36,7 @@ from botocore.config import Config
 
 from tests.conformance import interactions
 from tests.conformance.provision import provision
-from tests.conformance.sfn_backend import ACCOUNT
+from tests.conformance.sfn_backend import ACCOUNT, case_names
 
 REGION = "us-east-1"
 LAMBDA_ROLE = "lambda-conformance"
@@ -238,12 +238,9 @@ class HttpBackend:
         self.endpoint = Endpoint(url)
 
     def run_case(self, case: dict, timeout: float) -> dict[str, Any]:
+        names = case_names(case, REGION)
+        sm_name, exec_name, role_arn = names["state_machine_name"], names["execution_name"], names["role_arn"]
         sm_info, execution = case.get("state_machine") or {}, case.get("execution") or {}
-        sm_name = sm_info.get("name") or "statemachine"
-        exec_name = execution.get("name") or execution.get("recorded_name") or "execution"
-        role_arn = f"arn:aws:iam::{ACCOUNT}:role/sfn-conformance-role"
-        names = {"state_machine_name": sm_name, "execution_name": exec_name, "role_arn": role_arn,
-                 "account": ACCOUNT, "region": REGION}
         obs: dict[str, Any] = {"names": names, "history": None}
         target = HttpTarget(self.endpoint, role_arn)
         sfn = self.endpoint.client("stepfunctions")

@@ -32,6 +32,14 @@ ACCOUNT = "111111111111"
 START = datetime.now(UTC).replace(microsecond=513_000)
 
 
+def case_names(case: dict, region: str) -> dict[str, str]:
+    """The names a case runs under, as the runner's normalizer reads them from an observation."""
+    execution = case.get("execution") or {}
+    return {"state_machine_name": (case.get("state_machine") or {}).get("name") or "statemachine",
+            "execution_name": execution.get("name") or execution.get("recorded_name") or "execution",
+            "role_arn": f"arn:aws:iam::{ACCOUNT}:role/sfn-conformance-role", "account": ACCOUNT, "region": region}
+
+
 class InProcessBackend:
     name = "asl-engine (in-process)"
 
@@ -40,13 +48,9 @@ class InProcessBackend:
         self.clients = ClientFactory(region=region, account=ACCOUNT)  # moto, as the recorded account
 
     def run_case(self, case: dict, timeout: float) -> dict[str, Any]:
-        sm_info = case.get("state_machine") or {}
-        execution = case.get("execution") or {}
-        sm_name = sm_info.get("name") or "statemachine"
-        exec_name = execution.get("name") or execution.get("recorded_name") or "execution"
-        role_arn = f"arn:aws:iam::{ACCOUNT}:role/sfn-conformance-role"
-        names = {"state_machine_name": sm_name, "execution_name": exec_name, "role_arn": role_arn,
-                 "account": ACCOUNT, "region": self.region}
+        names = case_names(case, self.region)
+        sm_name, exec_name, role_arn = names["state_machine_name"], names["execution_name"], names["role_arn"]
+        sm_info, execution = case.get("state_machine") or {}, case.get("execution") or {}
         obs: dict[str, Any] = {"names": names, "history": None}
         try:
             sm = StateMachine(case["definition"], name=sm_name, type=sm_info.get("type") or "STANDARD",
