@@ -17,6 +17,11 @@ each failed retry and deleted when the delivery ends (delivered, dead-lettered
 or given up). ``restore`` schedules each one again at its due time (at once if
 that passed while the process was down), or gives it up as AWS does when the
 event's maximum age has passed. A first attempt that succeeds writes nothing.
+
+With ``Deliverer.injected`` (``injection.InjectedFailures``, asl serve's
+``/_asl/events/failures``) an attempt can be made to fail with a chosen
+delivery error code before the target is called, to test a RetryPolicy and a
+DeadLetterConfig against a retryable failure that a local target never gives.
 """
 
 from __future__ import annotations
@@ -26,9 +31,12 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .timers import Timers
+
+if TYPE_CHECKING:
+    from .injection import InjectedFailures
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +176,8 @@ class Deliverer:
         """Keeps the deliveries waiting for a retry (None: they live only as long as the process)."""
         self.failures: list[dict[str, Any]] = []
         """Every delivery that gave up: target, error, attempts, whether it reached a dead-letter queue."""
+        self.injected: InjectedFailures | None = None
+        """Failures injected into attempts (``injection``), asked before each attempt calls the target."""
 
     def deliver(
         self,
@@ -191,6 +201,9 @@ class Deliverer:
     def _try(self, attempt: _Attempt) -> None:
         attempt.history.append(self._timers.clock.time())
         try:
+            injected = self.injected.take(attempt.invocation.arn) if self.injected is not None else None
+            if injected is not None:
+                raise injected
             self._invoke(attempt.invocation)
         except DeliveryFailure as exc:
             failure = exc

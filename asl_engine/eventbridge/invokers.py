@@ -34,16 +34,24 @@ class StateMachineStarter(Protocol):
 
 
 def client_failure(exc: ClientError) -> DeliveryFailure:
-    """A boto3 error as a delivery failure, retryable unless retrying cannot help."""
+    """A boto3 error as a delivery failure, retryable unless retrying cannot help.
+
+    A missing resource (``*NotFound*``, ``*NonExistent*`` as in SQS's ``AWS.SimpleQueueService.NonExistentQueue``,
+    ``*DoesNotExist*`` as in Step Functions' ``StateMachineDoesNotExist``) is RESOURCE_NOT_FOUND and a refused
+    permission NO_PERMISSIONS, neither retried (AWS sends such an event straight to the dead-letter queue); a
+    throttle is THROTTLING and anything else SDK_CLIENT_ERROR, both retried."""
     code = exc.response.get("Error", {}).get("Code", "")
     message = exc.response.get("Error", {}).get("Message", str(exc))
-    if "NotFound" in code or "NonExistent" in code or code == "ResourceNotFoundException":
+    if any(part in code for part in _MISSING) or code == "ResourceNotFoundException":
         return DeliveryFailure("RESOURCE_NOT_FOUND", message, retryable=False)
     if "AccessDenied" in code or "Unauthorized" in code or code == "AuthorizationError":
         return DeliveryFailure("NO_PERMISSIONS", message, retryable=False)
     if "Throttl" in code or "TooManyRequests" in code:
         return DeliveryFailure("THROTTLING", message)
     return DeliveryFailure("SDK_CLIENT_ERROR", f"{code}: {message}")
+
+
+_MISSING = ("NotFound", "NonExistent", "DoesNotExist")  # parts of the error codes of a missing resource
 
 
 class _Boto:
@@ -176,7 +184,10 @@ class StepFunctionsInvoker:
         self._engine = engine
 
     def invoke(self, invocation: Invocation) -> None:
-        self._engine.start_execution(invocation.arn, invocation.payload)
+        try:
+            self._engine.start_execution(invocation.arn, invocation.payload)
+        except ClientError as exc:  # an engine that refuses as the service does (StateMachineDoesNotExist...)
+            raise client_failure(exc) from exc
 
 
 class LambdaInvoker:

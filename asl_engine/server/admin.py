@@ -9,6 +9,7 @@ seconds, or null); with ``?settle=true`` it first lets the executions run
 until they all wait (``settled`` says whether they did within 2 s).
 ``GET /_asl/pipes/polls`` counts each running pipe's finished polls, by ARN.
 ``POST /_asl/mock-config`` replaces the MockConfigFile (see ``mock_config``).
+``/_asl/events/failures`` injects failures into event targets (see ``event_services``).
 """
 
 from __future__ import annotations
@@ -30,9 +31,11 @@ CLOCK_OFFSET = "clock_offset"  # store meta key: a restarted server keeps its vi
 
 
 def admin_app(service: StepFunctionsService, advance_clock: Callable[[float], None] | None = None,
-              pipe_polls: Callable[[], dict[str, int]] | None = None) -> Starlette:
+              pipe_polls: Callable[[], dict[str, int]] | None = None,
+              event_failures: Route | None = None) -> Starlette:
     """``advance_clock`` moves time (default: the clock's own advance; the event services step their timers);
-    ``pipe_polls`` counts the pipes' polls (default: no pipes)."""
+    ``pipe_polls`` counts the pipes' polls (default: no pipes); ``event_failures`` is the event services'
+    failure injection route (default: none)."""
     clock = service.clock
 
     def _clock_state() -> dict:
@@ -68,7 +71,8 @@ def admin_app(service: StepFunctionsService, advance_clock: Callable[[float], No
 
     return Starlette(routes=[Route("/_asl/health", health), Route("/_asl/clock", get_clock),
                              Route("/_asl/clock/advance", advance, methods=["POST"]),
-                             Route("/_asl/pipes/polls", get_pipe_polls), mock_config_route(service.mock_configs)])
+                             Route("/_asl/pipes/polls", get_pipe_polls), mock_config_route(service.mock_configs),
+                             *([event_failures] if event_failures is not None else [])])
 
 
 _ADVANCE_USAGE = ('expected one of {"seconds": N}, {"until": EPOCH} (N, EPOCH finite numbers, N >= 0) '

@@ -35,7 +35,8 @@ class Gateway:
     def __init__(self, service: StepFunctionsService, moto: ASGIApp | None = None) -> None:
         self.service = service
         self.event_services = EventServices(service)  # Events, Scheduler, Pipes, Schemas
-        self.admin = admin_app(service, self.event_services.advance, self.event_services.pipe_polls)
+        self.admin = admin_app(service, self.event_services.advance, self.event_services.pipe_polls,
+                               self.event_services.failures_route())
         self.lambdas = LambdaApi(service, moto)  # Invoke of local functions; created ones mirrored from moto
         self.moto = moto
         self.simulators: Simulators | None = None  # moto's SageMaker and Batch on the server's clock

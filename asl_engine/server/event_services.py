@@ -13,6 +13,9 @@ configuration, archives and replays in ``<db>.events-<account>-<region>.db``
 server is made, before a template is deployed or a request served, and its
 scheduled rules and schedules armed from the clock's now, and its pending delivery retries scheduled
 again (see RESUME.md).
+
+``POST /_asl/events/failures`` (``failures_route``) injects delivery failures into the targets of every
+region's rules and schedules (``eventbridge.injection``); the rules are kept in memory only.
 """
 
 from __future__ import annotations
@@ -20,8 +23,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import glob
+import json
 from dataclasses import dataclass
 
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from asl_engine.eventbridge.injection import InjectedFailures
 from asl_engine.eventbridge.invokers import Invokers
 from asl_engine.eventbridge.journal import Journal, PinnedClock, open_store
 from asl_engine.eventbridge.pipes.service import Pipes
@@ -38,6 +47,7 @@ from asl_engine.server.service import StepFunctionsService
 from asl_engine.store import StoreError
 
 MEMORY = ":memory:"
+FAILURES_ROUTE = "/_asl/events/failures"
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,7 @@ class EventServices:
         self._peers: dict[tuple[str, str], EventBridge] = {}  # buses of every region reach one another
         self._regions: dict[tuple[str, str], RegionServices] = {}
         self._task: asyncio.Future[None] | None = None
+        self.failures = InjectedFailures()  # one set for every region: a rule's target ARN names its region
         clients = service.resources.clients  # a workflow's events:putEvents lands on the buses the API shows
         clients.bus_provider = lambda region, account: self.region(Caller(region=region, account=account)).events
         self.events_api = EventsEndpoint(lambda caller: self.region(caller).events)
@@ -107,6 +118,7 @@ class EventServices:
         events = EventBridge(account=caller.account, region=caller.region, timers=self.timers, invokers=invokers,
                              peers=self._peers, archive_store=journal.store if journal else None)
         targets.events = events
+        events.deliverer.injected = self.failures  # Scheduler's deliveries go through it as well
         scheduler = Scheduler(events.deliverer, account=caller.account, region=caller.region, timers=self.timers)
         supervisor = PipeSupervisor(targets, self.service.clock.time)
         pipes = Pipes(account=caller.account, region=caller.region, now=self.timers.now, on_change=supervisor.sync)
@@ -136,6 +148,32 @@ class EventServices:
             services.events.rearm()
             services.scheduler.rearm()
             services.events.deliverer.restore()  # retries pending at the stop: due as before, or at once
+
+    def failures_route(self) -> Route:
+        """``/_asl/events/failures``: ``POST {"target": ARN or pattern, "code": CODE, "message"?: ..., "count"?: N}``
+        makes the next N attempts to deliver to a matching target fail with that code (every attempt when
+        ``count`` is absent), ``GET`` lists the rules with the attempts each has left, ``DELETE`` clears them.
+        A bad rule is a 400 whose message names the bad field; the rules are not kept across a restart."""
+
+        def listed() -> list[dict]:
+            return [rule.as_json() for rule in self.failures.rules]
+
+        async def failures(request: Request) -> JSONResponse:
+            if request.method == "DELETE":
+                cleared = self.failures.clear()
+                return JSONResponse({"failures": listed(), "cleared": cleared})
+            if request.method == "POST":
+                try:
+                    body = json.loads(await request.body() or b"{}")
+                except ValueError as e:
+                    return JSONResponse({"message": f"the request body is not JSON: {e}"}, 400)
+                try:
+                    self.failures.add_json(body)
+                except ValueError as e:
+                    return JSONResponse({"message": str(e)}, 400)
+            return JSONResponse({"failures": listed()})
+
+        return Route(FAILURES_ROUTE, failures, methods=["GET", "POST", "DELETE"])
 
     def start(self) -> None:
         """Serves the timers on the running loop (the server's, whose time is the server's clock) and journals

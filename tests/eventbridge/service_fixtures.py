@@ -7,6 +7,8 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
+import boto3
+
 from asl_engine.eventbridge.invokers import Invokers
 from asl_engine.eventbridge.service import EventBridge
 from asl_engine.eventbridge.timers import Timers
@@ -15,6 +17,12 @@ from asl_engine.runtime.clock import VirtualClock
 START = datetime(2026, 3, 1, tzinfo=UTC)
 ACCOUNT = "123456789012"
 FUNCTION_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:collect"
+ENTRY = {"Source": "shop", "DetailType": "Order", "Detail": '{"id": 1}'}
+
+
+def client(service: str) -> Any:
+    """A boto3 client in the test's region (moto's, under the ``aws`` fixture)."""
+    return boto3.client(service, region_name="us-east-1")
 
 
 def counter(prefix: str) -> Any:

@@ -14,7 +14,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from asl_engine.eventbridge.archive import ArchiveStore
 from asl_engine.eventbridge.delivery import DeliveryFailure
@@ -29,12 +28,6 @@ from .service_fixtures import ACCOUNT, FUNCTION_ARN, START, counter
 
 ENTRY = {"Source": "shop", "DetailType": "Order", "Detail": '{"id": 1}'}
 RULE_ARN = f"arn:aws:events:us-east-1:{ACCOUNT}:rule/r"
-
-
-@pytest.fixture
-def aws():
-    with mock_aws():
-        yield
 
 
 def sqs() -> Any:

@@ -7,27 +7,14 @@ import threading
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from asl_engine.eventbridge.delivery import DeliveryFailure
 from asl_engine.eventbridge.invokers import Invokers
 
-from .service_fixtures import ACCOUNT, FUNCTION_ARN, make_bridge
+from .service_fixtures import ACCOUNT, ENTRY, FUNCTION_ARN, client, make_bridge
 
-ENTRY = {"Source": "shop", "DetailType": "Order", "Detail": '{"id": 1}'}
 PATTERN = json.dumps({"source": ["shop"]})
-
-
-def client(service):
-    return boto3.client(service, region_name="us-east-1")
-
-
-@pytest.fixture
-def aws():
-    with mock_aws():
-        yield
 
 
 def queue(name, **attributes):
@@ -264,3 +251,63 @@ def test_missing_queue_is_not_retried_and_failure_is_visible(aws):
     [failure] = eb.deliverer.failures
     assert failure["Attributes"]["ERROR_CODE"] == "RESOURCE_NOT_FOUND"
     assert failure["DeadLettered"] is False
+
+
+@pytest.mark.parametrize(("code", "expected", "retryable"), [
+    ("ResourceNotFoundException", "RESOURCE_NOT_FOUND", False),
+    ("QueueDoesNotExist", "RESOURCE_NOT_FOUND", False),
+    ("AWS.SimpleQueueService.NonExistentQueue", "RESOURCE_NOT_FOUND", False),
+    ("NotFoundException", "RESOURCE_NOT_FOUND", False),
+    ("StateMachineDoesNotExist", "RESOURCE_NOT_FOUND", False),  # Step Functions' missing state machine
+    ("ExecutionDoesNotExist", "RESOURCE_NOT_FOUND", False),
+    ("ActivityDoesNotExist", "RESOURCE_NOT_FOUND", False),
+    ("AccessDeniedException", "NO_PERMISSIONS", False),
+    ("UnauthorizedOperation", "NO_PERMISSIONS", False),
+    ("AuthorizationError", "NO_PERMISSIONS", False),
+    ("ThrottlingException", "THROTTLING", True),
+    ("Throttling", "THROTTLING", True),
+    ("TooManyRequestsException", "THROTTLING", True),
+    ("ServiceUnavailable", "SDK_CLIENT_ERROR", True),
+    ("InternalFailure", "SDK_CLIENT_ERROR", True),
+    ("StateMachineDeleting", "SDK_CLIENT_ERROR", True),
+])
+def test_client_errors_map_to_delivery_error_codes(code, expected, retryable):
+    from botocore.exceptions import ClientError
+
+    from asl_engine.eventbridge.invokers import client_failure
+
+    failure = client_failure(ClientError({"Error": {"Code": code, "Message": "it says why"}}, "Call"))
+    assert (failure.code, failure.retryable) == (expected, retryable)
+    assert failure.message == ("it says why" if expected in ("RESOURCE_NOT_FOUND", "NO_PERMISSIONS", "THROTTLING")
+                               else f"{code}: it says why")
+
+
+class MissingMachines:
+    """A Step Functions engine that knows no state machine, refusing as the service does (a ClientError)."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def start_execution(self, state_machine_arn, input_json, name=None):
+        from botocore.exceptions import ClientError
+
+        self.calls += 1
+        raise ClientError({"Error": {"Code": "StateMachineDoesNotExist",
+                                     "Message": f"State Machine Does Not Exist: '{state_machine_arn}'"}},
+                          "StartExecution")
+
+
+def test_a_missing_state_machine_is_not_retried_and_goes_straight_to_the_dlq(aws):
+    machines = MissingMachines()
+    url, dlq = queue("dlq")
+    arn = f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:gone"
+    eb = bridge_to({"Id": "sfn", "Arn": arn, "RoleArn": "arn:aws:iam::123456789012:role/r",
+                    "DeadLetterConfig": {"Arn": dlq}}, Invokers(client=client, state_machines=machines))
+    eb.put_events(Entries=[ENTRY])
+    eb.timers.advance(3600)
+    assert machines.calls == 1
+    [message] = receive(url)
+    attributes = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
+    assert attributes == {"RULE_ARN": f"arn:aws:events:us-east-1:{ACCOUNT}:rule/r", "TARGET_ARN": arn,
+                          "ERROR_CODE": "RESOURCE_NOT_FOUND", "ERROR_MESSAGE": f"State Machine Does Not Exist: '{arn}'",
+                          "RETRY_ATTEMPTS": "0"}

@@ -168,11 +168,12 @@ def test_a_foreign_events_file_is_refused(tmp_path: Path) -> None:
     assert foreign.read_bytes() == b"not a database at all" * 10
 
 
-LATE = "arn:aws:states:us-east-1:123456789012:stateMachine:late"  # created only after the restart, if at all
+TARGET = "arn:aws:states:us-east-1:123456789012:stateMachine:throttled"
 SIX_RETRIES = 63.2
 """Virtual seconds in which the first attempt and six retries are made and the seventh is not: the backoffs are
 0.5-1, 1-2, ... 16-32 s (at most 63 s in all), then 32-64 s. The seventh stays pending for over 30 s: what a
 restart spends of the virtual clock (its wall-clock seconds) does not make it due before the test acts."""
+THROTTLED = "Rate exceeded (injected)"
 
 
 def pending_retries(server: Server) -> list[dict[str, Any]]:
@@ -191,14 +192,24 @@ def dead_letter_queue(server: Server) -> tuple[str, str]:
     return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
 
-def failing_rule(server: Server, policy: dict[str, int]) -> dict[str, Any]:
-    """A rule whose target is a state machine that does not exist yet, with ``policy`` and a dead-letter queue;
-    an event put on it fails its first attempt. Returns the event's entry."""
+def throttle(server: Server, count: int) -> list[dict[str, Any]]:
+    """The next ``count`` attempts to deliver to TARGET fail with THROTTLING (retryable); returns the rules."""
+    status, body = server.post("/_asl/events/failures", json.dumps(
+        {"target": TARGET, "code": "THROTTLING", "message": THROTTLED, "count": count}).encode())
+    assert status == 200, body
+    return body["failures"]
+
+
+def failing_rule(server: Server, policy: dict[str, int], count: int) -> dict[str, Any]:
+    """A rule whose target, the state machine TARGET, is throttled for its first ``count`` attempts, with
+    ``policy`` and a dead-letter queue; an event put on it fails its first attempt. Returns the event's entry."""
     _, dlq = dead_letter_queue(server)
+    server.client().create_state_machine(name="throttled", roleArn=ROLE, definition=ECHO)
+    throttle(server, count)
     events = server.client("events")
-    events.put_rule(Name="to-late", EventPattern=json.dumps({"source": ["shop"]}))
-    events.put_targets(Rule="to-late", Targets=[{"Id": "late", "Arn": LATE, "RoleArn": ROLE, "RetryPolicy": policy,
-                                                 "DeadLetterConfig": {"Arn": dlq}}])
+    events.put_rule(Name="to-throttled", EventPattern=json.dumps({"source": ["shop"]}))
+    events.put_targets(Rule="to-throttled", Targets=[{"Id": "throttled", "Arn": TARGET, "RoleArn": ROLE,
+                                                      "RetryPolicy": policy, "DeadLetterConfig": {"Arn": dlq}}])
     entry = {"Source": "shop", "DetailType": "paid", "Detail": json.dumps({"id": 7})}
     assert events.put_events(Entries=[entry])["FailedEntryCount"] == 0
     return entry
@@ -207,30 +218,32 @@ def failing_rule(server: Server, policy: dict[str, int]) -> dict[str, Any]:
 def test_a_retry_pending_at_a_kill_is_made_after_the_restart(tmp_path: Path) -> None:
     server = Server(tmp_path / "state.db", "--virtual-clock")
     try:
-        failing_rule(server, {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 3600})
+        failing_rule(server, {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 3600}, count=7)
         [kept] = pending_retries(server)  # the first attempt failed; its retry was kept before it was scheduled
-        assert (kept["Retries"], len(kept["History"]), kept["LastError"][0]) == (1, 1, "SDK_CLIENT_ERROR")
+        assert (kept["Retries"], len(kept["History"]), kept["LastError"]) == (1, 1, ["THROTTLING", THROTTLED])
         server.advance(SIX_RETRIES)
+        assert [r["remaining"] for r in server.get("/_asl/events/failures")["failures"]] == [0]  # 7 attempts failed
         server.crash()
         [kept] = pending_retries(server)
         assert (kept["Retries"], len(kept["History"])) == (7, 7)
 
         server = Server(server.db, "--virtual-clock")
+        assert server.get("/_asl/events/failures") == {"failures": []}  # injected failures live in memory
         url, _ = dead_letter_queue(server)
         sfn = server.client()
-        sfn.create_state_machine(name="late", roleArn=ROLE, definition=ECHO)
+        assert executions(server, TARGET) == []
         server.advance(64)  # the seventh retry comes due: it starts the execution
-        [execution] = eventually(lambda: executions(server, LATE))
+        [execution] = eventually(lambda: executions(server, TARGET))
         event = json.loads(wait_for_end(sfn, execution["executionArn"])["input"])
         assert (event["source"], event["detail"]) == ("shop", {"id": 7})
         assert pending_retries(server) == []
         server.advance(3600)
-        assert len(executions(server, LATE)) == 1  # delivered once
+        assert len(executions(server, TARGET)) == 1  # delivered once
         assert server.client("sqs").receive_message(QueueUrl=url).get("Messages") is None
 
         server = restart(server, crash=True)  # nothing pending any more: nothing made again
         server.advance(3600)
-        assert len(executions(server, LATE)) == 1
+        assert len(executions(server, TARGET)) == 1
     finally:
         server.stop()
 
@@ -238,7 +251,7 @@ def test_a_retry_pending_at_a_kill_is_made_after_the_restart(tmp_path: Path) -> 
 def test_a_retry_pending_at_a_kill_ends_in_the_dead_letter_queue_once(tmp_path: Path) -> None:
     server = Server(tmp_path / "state.db", "--virtual-clock")
     try:
-        entry = failing_rule(server, {"MaximumRetryAttempts": 7, "MaximumEventAgeInSeconds": 3600})
+        entry = failing_rule(server, {"MaximumRetryAttempts": 7, "MaximumEventAgeInSeconds": 3600}, count=7)
         server.advance(SIX_RETRIES)  # six retries, all failed
         server.crash()
         [kept] = pending_retries(server)
@@ -246,18 +259,20 @@ def test_a_retry_pending_at_a_kill_ends_in_the_dead_letter_queue_once(tmp_path: 
 
         server = Server(server.db, "--virtual-clock")
         url, _ = dead_letter_queue(server)
+        throttle(server, 1)  # the rules did not outlive the kill: the last retry is throttled again
         server.advance(64)  # the seventh and last retry fails: the event goes to the dead-letter queue
         server.advance(3600)
         messages = server.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10,
                                                        MessageAttributeNames=["All"]).get("Messages", [])
         [message] = messages
         attributes = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
-        assert attributes.pop("ERROR_MESSAGE").startswith("StateMachineDoesNotExist")
-        assert attributes == {"RULE_ARN": "arn:aws:events:us-east-1:123456789012:rule/to-late", "TARGET_ARN": LATE,
-                              "ERROR_CODE": "SDK_CLIENT_ERROR", "RETRY_ATTEMPTS": "7",
-                              "EXHAUSTED_RETRY_CONDITION": "MaximumRetryAttempts"}
+        assert attributes == {"RULE_ARN": "arn:aws:events:us-east-1:123456789012:rule/to-throttled",
+                              "TARGET_ARN": TARGET, "ERROR_CODE": "THROTTLING", "ERROR_MESSAGE": THROTTLED,
+                              "RETRY_ATTEMPTS": "7", "EXHAUSTED_RETRY_CONDITION": "MaximumRetryAttempts"}
         body = json.loads(message["Body"])
         assert (body["source"], body["detail-type"], body["detail"]) == ("shop", entry["DetailType"], {"id": 7})
         assert pending_retries(server) == []
+        assert executions(server, TARGET) == []  # never delivered
+        assert [r["remaining"] for r in server.get("/_asl/events/failures")["failures"]] == [0]
     finally:
         server.stop()

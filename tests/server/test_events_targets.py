@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.request
 from datetime import UTC, datetime
 from typing import Any
 
@@ -154,3 +155,116 @@ def test_a_workflows_put_events_reaches_the_buses_the_api_shows(server: Server, 
     messages = eventually(lambda: sqs.receive_message(QueueUrl=url).get("Messages"))
     assert json.loads(messages[0]["Body"])["detail"] == {"run": 42}
     events.delete_event_bus(Name=bus)
+
+
+# -- failure injection: /_asl/events/failures -------------------------------------------------------------
+
+FAILURES = "/_asl/events/failures"
+
+
+def clear_failures(server: Server) -> dict:
+    request = urllib.request.Request(server.url + FAILURES, method="DELETE")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def inject(server: Server, **rule: Any) -> list[dict]:
+    status, body = server.post(FAILURES, json.dumps(rule).encode())
+    assert status == 200, body
+    return body["failures"]
+
+
+def dead_letter_queue(server: Server) -> tuple[str, str]:
+    sqs = server.client("sqs")
+    url = sqs.create_queue(QueueName=unique("dlq"))["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def dead_letters(server: Server, url: str) -> list[dict[str, str]]:
+    messages = server.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                                    MessageAttributeNames=["All"]).get("Messages", [])
+    return [{k: v["StringValue"] for k, v in m["MessageAttributes"].items()} for m in messages]
+
+
+@pytest.mark.parametrize(("body", "named"), [
+    (b"{not json", "not JSON"),
+    (b'["THROTTLING"]', "JSON object"),
+    (b'{"code": "THROTTLING"}', '"target" is required'),
+    (b'{"target": "arn:*"}', '"code" is required'),
+    (b'{"target": "arn:*", "code": "SLOW"}', '"code" must be one of'),
+    (b'{"target": "arn:*", "code": "THROTTLING", "count": 0}', '"count"'),
+    (b'{"target": "arn:*", "code": "THROTTLING", "count": "3"}', '"count"'),
+    (b'{"target": "arn:*", "code": "THROTTLING", "message": 1}', '"message"'),
+    (b'{"target": "arn:*", "code": "THROTTLING", "kind": "x"}', "unknown field(s) ['kind']"),
+])
+def test_a_bad_failure_rule_is_refused_naming_the_field(server: Server, body: bytes, named: str) -> None:
+    before = server.get(FAILURES)
+    status, answer = server.post(FAILURES, body)
+    assert status == 400 and named in answer["message"], answer
+    assert server.get(FAILURES) == before
+
+
+def test_failure_rules_are_listed_and_cleared(server: Server) -> None:
+    target = f"arn:aws:sqs:us-east-1:123456789012:{unique('q')}"
+    try:
+        inject(server, target=target, code="THROTTLING", count=2)
+        listed = inject(server, target="arn:aws:lambda:*", code="NO_PERMISSIONS", message="denied")
+        assert listed[-2:] == [
+            {"target": target, "code": "THROTTLING", "message": "Injected THROTTLING failure", "remaining": 2,
+             "retryable": True},
+            {"target": "arn:aws:lambda:*", "code": "NO_PERMISSIONS", "message": "denied", "remaining": None,
+             "retryable": False}]
+        assert server.get(FAILURES)["failures"] == listed
+    finally:
+        cleared = clear_failures(server)
+    assert cleared["failures"] == [] and cleared["cleared"] >= 2
+    assert server.get(FAILURES) == {"failures": []}
+
+
+def test_a_throttled_target_is_retried_then_delivered(server: Server, events, sfn, machine) -> None:
+    source, rule = unique("shop"), unique("throttled")
+    url, dlq = dead_letter_queue(server)
+    events.put_rule(Name=rule, EventPattern=json.dumps({"source": [source]}))
+    events.put_targets(Rule=rule, Targets=[{"Id": "sfn", "Arn": machine, "RoleArn": ROLE,
+                                            "RetryPolicy": {"MaximumRetryAttempts": 5},
+                                            "DeadLetterConfig": {"Arn": dlq}}])
+    pattern = machine[:-3] + "*"  # a pattern of target ARNs
+    try:
+        inject(server, target=pattern, code="THROTTLING", message="Rate exceeded", count=3)
+        events.put_events(Entries=[{"Source": source, "DetailType": "order", "Detail": json.dumps({"n": 1})}])
+        eventually(lambda: [r["remaining"] for r in server.get(FAILURES)["failures"]] == [2])  # 1st attempt failed
+        assert executions(sfn, machine) == []
+        server.advance(60)  # retries after 0.5-1, 1-2, 2-4 s: the third one is made and gets through
+        [execution] = eventually(lambda: executions(sfn, machine))
+        assert json.loads(wait_for_end(sfn, execution["executionArn"])["input"])["detail"] == {"n": 1}
+        assert [r["remaining"] for r in server.get(FAILURES)["failures"]] == [0]
+        server.advance(3600)
+        assert len(executions(sfn, machine)) == 1 and dead_letters(server, url) == []
+    finally:
+        clear_failures(server)
+        events.remove_targets(Rule=rule, Ids=["sfn"])
+        events.delete_rule(Name=rule)
+
+
+def test_a_non_retryable_injected_code_goes_straight_to_the_dead_letter_queue(server: Server, events, sfn,
+                                                                              machine) -> None:
+    source, rule = unique("shop"), unique("denied")
+    url, dlq = dead_letter_queue(server)
+    events.put_rule(Name=rule, EventPattern=json.dumps({"source": [source]}))
+    events.put_targets(Rule=rule, Targets=[{"Id": "sfn", "Arn": machine, "RoleArn": ROLE,
+                                            "DeadLetterConfig": {"Arn": dlq}}])
+    try:
+        inject(server, target=machine, code="NO_PERMISSIONS", message="not allowed to StartExecution", count=1)
+        events.put_events(Entries=[{"Source": source, "DetailType": "order", "Detail": "{}"}])
+        [attributes] = eventually(lambda: dead_letters(server, url))
+        assert attributes == {"RULE_ARN": events.describe_rule(Name=rule)["Arn"], "TARGET_ARN": machine,
+                              "ERROR_CODE": "NO_PERMISSIONS", "ERROR_MESSAGE": "not allowed to StartExecution",
+                              "RETRY_ATTEMPTS": "0"}
+        server.advance(3600)
+        assert executions(sfn, machine) == []  # not retried
+        events.put_events(Entries=[{"Source": source, "DetailType": "order", "Detail": "{}"}])
+        eventually(lambda: executions(sfn, machine))  # the count is used up: the next event gets through
+    finally:
+        clear_failures(server)
+        events.remove_targets(Rule=rule, Ids=["sfn"])
+        events.delete_rule(Name=rule)
