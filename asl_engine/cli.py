@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from asl_engine.errors import InvalidDefinition
 from asl_engine.integrations.clients import ClientFactory
-from asl_engine.integrations.lambda_.providers import EndpointFunctions
+from asl_engine.integrations.lambda_.providers import ISOLATIONS, EndpointFunctions, LocalFunctions
 from asl_engine.integrations.registry import Resources
 from asl_engine.runtime.clock import Clock, RealClock, VirtualClock
 from asl_engine.runtime.history import dumps
@@ -52,10 +52,19 @@ def _resources(specs: list[str]) -> dict[str, str]:
 
 
 def _run_resources(args: argparse.Namespace) -> Resources:
-    """One switch for every AWS call of the run (--aws, --endpoint-url), SAM functions, --resource bindings."""
+    """One switch for every AWS call of the run (--aws, --endpoint-url), SAM functions, --resource bindings.
+
+    With --lambda-isolation process the template's functions run in worker processes: their AWS calls go to
+    --endpoint-url, to AWS with --aws aws, else to a moto of each worker's own (never to AWS)."""
     clients = ClientFactory("endpoint" if args.endpoint_url else args.aws, endpoint_url=args.endpoint_url)
-    resources = Resources.from_template(args.template, clients=clients) if args.template \
-        else Resources(clients=clients)
+    if args.template:  # the functions run in the region of the run's clients
+        functions = LocalFunctions.from_template(args.template, region=clients.region,
+                                                 isolation=args.lambda_isolation, moto=clients.backend == "moto")
+        if functions.workers is not None and args.endpoint_url:
+            functions.workers.environment["AWS_ENDPOINT_URL"] = args.endpoint_url
+        resources = Resources(functions=functions, clients=clients)
+    else:
+        resources = Resources(clients=clients)
     for key, target in _resources(args.resource).items():
         resources.register(key, target)
     if args.lambda_endpoint_url:  # e.g. sam local start-lambda, asked before the run's own Lambda API
@@ -105,6 +114,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         result = sm.run(data, name=args.execution_name, clock=clock, resources=resources,
                         payload_limit=None if args.no_payload_limit else 256 * 1024)
     finally:
+        resources.functions.close()  # the worker processes of --lambda-isolation process
         if simulators is not None:
             simulators.detach()
     if args.history:
@@ -167,7 +177,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     options = ServeOptions(host=args.host, port=args.port, db=args.db, virtual_clock=args.virtual_clock,
                            start_time=datetime.fromisoformat(args.start_time) if args.start_time else None,
                            retention_days=args.retention_days, seed=args.seed, moto=not args.no_moto,
-                           resources=resources)
+                           resources=resources, lambda_isolation=args.lambda_isolation)
     mock_config = args.mock_config or os.environ.get(ENV_VAR)  # the flag wins, as over Step Functions Local's
     if mock_config:
         try:
@@ -177,7 +187,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     try:
         if args.template is not None:
-            options.template = load_template(args.template, stack_name=args.stack_name, parameters=parameters)
+            options.template = load_template(args.template, stack_name=args.stack_name, parameters=parameters,
+                                             lambda_isolation=args.lambda_isolation)
         serve(options)
     except TemplateError as e:
         print(f"asl serve: {args.template}: {e}", file=sys.stderr)
@@ -214,6 +225,11 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     return EXIT_OK if all(o.as_designed for o in outcomes) else 1
 
 
+_ISOLATION_HELP = ("where --template's Python functions run: in-process (default: fast, deterministic, on the "
+                   "virtual clock) or process (a pool of worker processes per function, as Lambda: own "
+                   "environment, parallel invocations, a timed-out handler killed)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="asl", description="Run and validate Amazon States Language "
                                                              "state machines locally, as AWS does.")
@@ -237,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--template", help="a SAM template.yaml whose Python functions answer Lambda tasks")
     run.add_argument("--lambda-endpoint-url", help="a Lambda Invoke API for functions not found locally "
                                                    "(sam local start-lambda: http://127.0.0.1:3001)")
+    run.add_argument("--lambda-isolation", choices=ISOLATIONS, default="in-process", help=_ISOLATION_HELP)
     run.set_defaults(func=cmd_run)
     validate = sub.add_parser("validate", help="check definitions as ValidateStateMachineDefinition does")
     validate.add_argument("files", nargs="+")
@@ -267,6 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="Step Functions Local's mock configuration: executions started as "
                             "'<state machine ARN>#<TestCase>' answer its Task states from it (default: "
                             "$SFN_MOCK_CONFIG; POST /_asl/mock-config replaces it at runtime)")
+    serve.add_argument("--lambda-isolation", choices=ISOLATIONS, default="in-process", help=_ISOLATION_HELP)
     serve.set_defaults(func=cmd_serve)
     scenario = sub.add_parser("scenario", help="run the MLOps application's scenarios on the local stack "
                                                "(virtual clock): drift -> retraining -> canary, and a rollback")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import uvicorn
 import uvloop
 
+from asl_engine.integrations.lambda_.providers import LocalFunctions
 from asl_engine.integrations.registry import Resources
 from asl_engine.runtime.clock import Clock, RealClock
 from asl_engine.server.admin import CLOCK_OFFSET
@@ -41,6 +43,9 @@ class ServeOptions:
     resources: dict[str, Any] = field(default_factory=dict)
     template: ServedTemplate | None = None  # asl serve --template: its stack is deployed at startup
     mock_configs: MockConfigs | None = None  # --mock-config / SFN_MOCK_CONFIG: Step Functions Local's test cases
+    # --lambda-isolation: "process" runs the template's functions, and those created through the Lambda API,
+    # in worker processes (the template's are loaded so by load_template)
+    lambda_isolation: str = "in-process"
 
 
 class UvloopClock(RealClock):
@@ -68,7 +73,8 @@ def serve(options: ServeOptions) -> None:
     """Run until SIGINT/SIGTERM; raises StoreError before binding anything if the store is unusable."""
     store = open_store(options.db)
     clock = make_clock(options, store)
-    functions = options.template.functions if options.template is not None else None  # --resource wins
+    functions = options.template.functions if options.template is not None \
+        else LocalFunctions(options.lambda_isolation)  # --resource wins (its handlers stay in-process)
     resources = Resources(options.resources, functions=functions, now=clock.now)  # activities dated on the clock
     service = StepFunctionsService(store, clock, resources, seed=options.seed, mock_configs=options.mock_configs)
     clock.run(_serve(service, options))
@@ -86,7 +92,7 @@ async def _serve(service: StepFunctionsService, options: ServeOptions) -> None:
     if options.template is not None:  # after resuming, so a restart's update never races a resumed execution
         await deploy(options.template, service, app.event_services)
     background = [asyncio.ensure_future(_sweep(service, options.retention_days * DAY)),
-                  asyncio.ensure_future(_announce(server))]
+                  asyncio.ensure_future(_announce(server, service))]
     try:
         await server.serve()  # the app closes the service on shutdown (see Gateway._lifespan)
     finally:
@@ -94,14 +100,28 @@ async def _serve(service: StepFunctionsService, options: ServeOptions) -> None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await service.resources.functions.aclose()  # the worker processes of --lambda-isolation process
 
 
-async def _announce(server: uvicorn.Server) -> None:
+async def _announce(server: uvicorn.Server, service: StepFunctionsService) -> None:
     """Print the address once bound (the real port when asked for port 0), for scripts and tests to read."""
     while not server.started:
         await asyncio.sleep(0.01)
     host, port = server.servers[0].sockets[0].getsockname()[:2]
+    _workers_call_here(service, f"http://{host}:{port}")
     print(f"asl serve: listening on http://{host}:{port}", flush=True)
+
+
+def _workers_call_here(service: StepFunctionsService, url: str) -> None:
+    """Functions in worker processes make their AWS calls to this endpoint (Step Functions, moto behind it),
+    as in-process ones reach the service and its moto directly."""
+    workers = service.resources.functions.workers
+    if workers is None:
+        return
+    workers.environment["AWS_ENDPOINT_URL"] = url
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):  # signed as any local client signs
+        if key not in os.environ:
+            workers.environment[key] = "testing"
 
 
 async def _sweep(service: StepFunctionsService, retention: float) -> None:

@@ -102,12 +102,14 @@ def default_region() -> str:
 
 
 def load_template(path: str | Path, *, stack_name: str | None = None, region: str | None = None,
-                  parameters: dict[str, str] | None = None) -> ServedTemplate:
+                  parameters: dict[str, str] | None = None, lambda_isolation: str = "in-process") -> ServedTemplate:
     """The template resolved, its state machines compiled and its functions imported.
 
     TemplateError (TemplateDefinitionError for a definition) names the resource and the problem; nothing
     is created.  moto is started and the Step Functions/EventBridge hook installed first: functions create
-    their boto3 clients at import, and those must never reach AWS.
+    their boto3 clients at import, and those must never reach AWS.  With ``lambda_isolation="process"`` the
+    functions are imported by their worker processes instead, when first invoked (an import error is then
+    Invoke's answer, as Lambda's failed Init), and call this service's endpoint.
     """
     path = Path(path)
     app = load_application(path, parameters, stack_name=stack_name or stack_name_for(path),
@@ -116,6 +118,10 @@ def load_template(path: str | Path, *, stack_name: str | None = None, region: st
         _check(spec, app)
     start_moto()
     hooks.install()
+    if lambda_isolation == "process":
+        functions = LocalFunctions.from_functions(app.functions.values(), region=app.resolver.naming.region,
+                                                  isolation="process")
+        return ServedTemplate(app, functions)
     return ServedTemplate(app, _import_functions(app))
 
 

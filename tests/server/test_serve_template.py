@@ -227,3 +227,30 @@ def test_the_repository_template_deploys_every_state_machine(tmp_path: Path) -> 
         assert srv.client("dynamodb").describe_table(TableName=str(app.ref("ApprovalsTable")))["Table"]
     finally:
         srv.stop()
+
+
+def test_lambda_isolation_process_runs_the_template_functions_in_workers(tmp_path: Path) -> None:
+    """--lambda-isolation process: the functions answer from worker processes, warm on the second call, and
+    a function's own boto3 client reaches this server (the workers are pointed at its endpoint)."""
+    srv = Server(tmp_path / "state.db", "--template", str(TEMPLATE), "--lambda-isolation", "process")
+    try:
+        lam = srv.client("lambda")
+        for _ in range(2):
+            answer = lam.invoke(FunctionName="GreetFunction", Payload=json.dumps({"id": "w", "name": "Wu"}).encode())
+            assert json.loads(answer["Payload"].read()) == {"id": "w", "message": "Hello, Wu"}
+        kicked = lam.invoke(FunctionName="kick", Payload=json.dumps({"id": "k-2", "name": "Kai"}))
+        arn = json.loads(kicked["Payload"].read())["executionArn"]
+        assert json.loads(wait_for_end(srv.client(), arn)["output"])["message"] == "Hello, Kai"
+        workers = subprocess.run(["pgrep", "-P", str(srv.process.pid)], capture_output=True, text=True).stdout.split()
+        assert len(workers) == 2  # one worker each for GreetFunction and kick, kept warm
+    finally:
+        srv.stop()
+    assert eventually(lambda: not any(_running(pid) for pid in workers))  # their stdin closed with the server
+
+
+def _running(pid: str) -> bool:
+    """Whether the process runs (an orphan that exited may stay a zombie where nothing reaps it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -14,9 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from asl_engine.errors import StatesError
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # nothing of asl_engine at import: a worker process loads this module by its file
+    from asl_engine.errors import StatesError
     from asl_engine.runtime.clock import Clock
 
 
@@ -88,6 +87,8 @@ def lambda_error(exc: BaseException, request_id: str, compact: bool = True) -> S
     The cause is compact JSON for ``lambda:invoke``; for a Task whose Resource is the function ARN AWS
     writes it with ``", "`` and ``": "`` separators (recorded: error_handling/TestTaskLambda__*).
     """
+    from asl_engine.errors import StatesError
+
     if isinstance(exc, StatesError):
         return exc
     cause = error_body(exc, request_id)
@@ -105,3 +106,46 @@ def error_body(exc: BaseException, request_id: str, code_dir: Path | None = None
                 frame.filename = "/var/task/" + frame.filename[len(root) + 1:]
     return {"errorMessage": str(exc), "errorType": type(exc).__name__, "requestId": request_id,
             "stackTrace": traceback.format_list(frames)}
+
+
+# ---- what the Python runtime answers (shared with the worker process, which loads this file by its path)
+
+
+def runtime_error(error_type: str, message: str) -> dict[str, Any]:
+    """An error of the runtime itself (Init, marshalling), as its error response reads."""
+    return {"errorMessage": message, "errorType": error_type, "stackTrace": []}
+
+
+def malformed_handler(spec: str) -> dict[str, Any]:
+    return runtime_error("Runtime.MalformedHandlerName",
+                         f"Bad handler '{spec}': not enough values to unpack (expected 2, got 1)")
+
+
+def handler_of(load_module: Callable[[], Any], module_path: str, attribute: str) -> tuple[Any, dict[str, Any] | None]:
+    """The handler ``attribute`` of the module ``load_module()`` imports (Lambda's Init), or the error the
+    runtime reports for it: a syntax error, anything the module raised at import, a missing handler."""
+    try:
+        module = load_module()
+    except SyntaxError as exc:
+        return None, runtime_error("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_path}': {exc}")
+    except Exception as exc:  # whatever the module raises at import: Lambda's Init fails with it
+        return None, runtime_error("Runtime.ImportModuleError", f"Unable to import module '{module_path}': {exc}")
+    handler = getattr(module, attribute, None)
+    if not callable(handler):
+        return None, runtime_error("Runtime.HandlerNotFound", f"Handler '{attribute}' missing on module "
+                                                              f"'{module_path}'")
+    return handler, None
+
+
+def response_body(result: Any, request_id: str) -> tuple[bytes, str | None]:
+    """A handler's return value as the runtime sends it: bytes as they are, anything else as JSON (with
+    json.dumps' default separators, as the Python runtime writes it), and the runtime's
+    ``Runtime.MarshalError`` for what JSON cannot encode."""
+    if isinstance(result, (bytes, bytearray)):
+        return bytes(result), None
+    try:
+        return json.dumps(result).encode(), None
+    except (TypeError, ValueError) as exc:
+        body = {"errorMessage": f"Unable to marshal response: {exc}", "errorType": "Runtime.MarshalError",
+                "requestId": request_id, "stackTrace": []}
+        return json.dumps(body).encode(), "Unhandled"

@@ -1,4 +1,5 @@
-"""Functions created through Lambda's API (``asl serve``): their zip unpacked on disk and run in-process.
+"""Functions created through Lambda's API (``asl serve``): their zip unpacked on disk and run in-process (or in
+worker processes, for a ``LocalFunctions(isolation="process")``).
 
 Each function lives in a directory of its own under ``root``: ``function.json`` (its configuration),
 ``code.zip`` (the package as uploaded) and the package unpacked in a directory named after its SHA-256 (a
@@ -26,7 +27,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from asl_engine.integrations.lambda_.providers import LocalFunction, LocalFunctions, lambda_environment
+from asl_engine.integrations.lambda_.handlers import handler_of, malformed_handler, runtime_error
+from asl_engine.integrations.lambda_.providers import LocalFunction, LocalFunctions, _in_worker, lambda_environment
+from asl_engine.integrations.lambda_.workers import WorkerSpec
 
 
 @dataclass
@@ -120,6 +123,10 @@ class FunctionPackages:
         env = {"AWS_REGION": config.region, "AWS_DEFAULT_REGION": config.region,
                "AWS_LAMBDA_FUNCTION_NAME": config.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory),
                "LAMBDA_TASK_ROOT": str(package), **config.environment}
+        if self.functions.workers is not None:  # isolation="process": its workers import it, Init errors too
+            self.functions.add(LocalFunction(config.name, _in_worker, package, env, config.timeout, config.memory,
+                                             worker=WorkerSpec(config.handler, package, env)))
+            return
         handler, error = _import(package, config.handler or "", env)
         self.functions.add(LocalFunction(config.name, handler or _never, package, env, config.timeout,
                                          config.memory, error))
@@ -129,12 +136,11 @@ def _import(package: Path, spec: str, env: dict[str, str]) -> tuple[Any, dict[st
     """The handler, or the error Lambda's Python runtime reports for it (keyed as its error response)."""
     module_path, _, attribute = spec.rpartition(".")
     if not module_path or not attribute:
-        return None, _runtime_error("Runtime.MalformedHandlerName",
-                                    f"Bad handler '{spec}': not enough values to unpack (expected 2, got 1)")
+        return None, malformed_handler(spec)
     path = package / f"{module_path.replace('.', '/')}.py"
     if not path.is_file():
-        return None, _runtime_error("Runtime.ImportModuleError",
-                                    f"Unable to import module '{module_path}': No module named '{module_path}'")
+        return None, runtime_error("Runtime.ImportModuleError",
+                                   f"Unable to import module '{module_path}': No module named '{module_path}'")
     name = f"_asl_created_{next(_modules)}_{module_path.replace('.', '_')}"
     loader = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(loader)  # type: ignore[arg-type]
@@ -142,22 +148,13 @@ def _import(package: Path, spec: str, env: dict[str, str]) -> tuple[Any, dict[st
     sys.path.insert(0, str(package))  # first: the package's own modules import as they do from /var/task
     _evict_other_packages(package)
     sys.modules[name] = module
-    try:
+
+    def load() -> Any:
         with lambda_environment(env):
             loader.loader.exec_module(module)  # type: ignore[union-attr]
-    except SyntaxError as exc:
-        return None, _runtime_error("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_path}': {exc}")
-    except Exception as exc:  # whatever the module raises at import: Lambda's Init fails with it
-        return None, _runtime_error("Runtime.ImportModuleError", f"Unable to import module '{module_path}': {exc}")
-    handler = getattr(module, attribute, None)
-    if not callable(handler):
-        return None, _runtime_error("Runtime.HandlerNotFound", f"Handler '{attribute}' missing on module "
-                                                               f"'{module_path}'")
-    return handler, None
+        return module
 
-
-def _runtime_error(error_type: str, message: str) -> dict[str, Any]:
-    return {"errorMessage": message, "errorType": error_type, "stackTrace": []}
+    return handler_of(load, module_path, attribute)
 
 
 def _never(event: Any, context: Any) -> Any:

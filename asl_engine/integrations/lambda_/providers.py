@@ -6,8 +6,9 @@ nothing of Step Functions; ``lambda_.task`` turns that into the task's result
 or AWS's error.  Providers are asked in order and the first that has the
 function answers:
 
-* ``LocalFunctions``: Python handlers run in-process, registered by hand or
-  found in a SAM ``template.yaml`` (no Docker);
+* ``LocalFunctions``: Python handlers run in-process (the default) or in worker processes of their own
+  (``isolation="process"``, ``lambda_.workers``), registered by hand or found in a SAM ``template.yaml``
+  (no Docker);
 * ``EndpointFunctions``: any Lambda Invoke API (AWS, ``sam local
   start-lambda`` at 127.0.0.1:3001, moto) through the run's ClientFactory.
 
@@ -27,6 +28,7 @@ import inspect
 import itertools
 import json
 import os
+import signal
 import sys
 import weakref
 from collections.abc import Callable, Iterable
@@ -37,7 +39,14 @@ from typing import Any, Protocol, TextIO
 
 from asl_engine.errors import StatesError
 from asl_engine.integrations.errors import ServiceFailure, sdk_client_exception
-from asl_engine.integrations.lambda_.handlers import LambdaContext, error_body, load_handler, takes_context
+from asl_engine.integrations.lambda_.handlers import (
+    LambdaContext,
+    error_body,
+    load_handler,
+    response_body,
+    takes_context,
+)
+from asl_engine.integrations.lambda_.workers import MAX_WORKERS, Outcome, WorkerPools, WorkerSpec
 from asl_engine.integrations.services.call import ServiceCallError, call_operation
 from asl_engine.integrations.services.model import operation
 from asl_engine.sam import load_application
@@ -132,29 +141,72 @@ class LocalFunction:
     timeout: int | None = None  # seconds; None (a handler registered from Python) runs as long as it takes
     memory: int = 128
     init_error: dict[str, Any] | None = None  # what Invoke answers when the code could not be imported
+    worker: WorkerSpec | None = None  # isolation="process": runs in a worker process started from this
+
+
+ISOLATIONS = ("in-process", "process")
 
 
 class LocalFunctions:
     """In-process handlers by function name.  ``handler(event, context)`` or ``fn(event)``, sync or async:
     a coroutine handler waits on the execution's clock, so ``await asyncio.sleep(60)`` costs no time
     under a VirtualClock; a function with a Timeout is answered ``Sandbox.Timedout`` when it runs past it
-    (see ``invoke``)."""
+    (see ``invoke``).
 
-    def __init__(self) -> None:
+    ``isolation="process"`` runs the functions of a template, and handlers registered by name
+    (``"module:function"``, ``"file.py:function"``), in worker processes instead, as Lambda runs them: a
+    pool of up to ``max_workers`` per function, each worker with the function's Environment in its own
+    ``os.environ``, invocations of a function in parallel, a timed-out worker killed (``lambda_.workers``).
+    A callable registered by hand cannot cross to another process: it stays in-process.  ``moto``: each
+    worker starts moto's mock_aws of its own before importing its code (for a run whose AWS is moto, so a
+    function's calls never reach AWS; it does not see the run's moto state).  ``close`` ends the workers.
+    """
+
+    def __init__(self, isolation: str = "in-process", *, max_workers: int = MAX_WORKERS,
+                 output: TextIO | None = None, moto: bool = False) -> None:
+        if isolation not in ISOLATIONS:
+            raise ValueError(f"isolation {isolation!r}: expected one of {', '.join(ISOLATIONS)}")
+        self.isolation = isolation
         self._functions: dict[str, LocalFunction] = {}
         self._sandboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = \
             weakref.WeakKeyDictionary()
+        self.workers = WorkerPools(output, max_workers, moto) if isolation == "process" else None
 
     def add(self, function: LocalFunction) -> None:
+        old = self._functions.get(function.name)
         self._functions[function.name] = function
+        if old is not None and old.worker is not function.worker:
+            self._forget_workers(old)
 
     def remove(self, name_or_arn: str) -> None:
         """Forget a function (DeleteFunction); nothing happens when there is none by that name."""
-        self._functions.pop(function_name(name_or_arn), None)
+        old = self._functions.pop(function_name(name_or_arn), None)
+        if old is not None:
+            self._forget_workers(old)
+
+    def _forget_workers(self, old: LocalFunction) -> None:
+        if self.workers is not None and old.worker is not None and \
+                all(f.worker is not old.worker for f in self._functions.values()):
+            self.workers.forget(old.worker)
 
     def register(self, name: str, handler: Callable[..., Any] | str, **config: Any) -> None:
+        if isinstance(handler, str) and self.isolation == "process":
+            environment = config.get("environment") or {}
+            worker = WorkerSpec(code_dir=config.get("code_dir"), environment=environment,
+                                spec=_absolute_spec(handler), sys_path=[p for p in sys.path if p])
+            self.add(LocalFunction(function_name(name), _in_worker, **config, worker=worker))
+            return
         fn = load_handler(handler) if isinstance(handler, str) else handler
         self.add(LocalFunction(function_name(name), fn, **config))
+
+    def close(self) -> None:
+        """Ends the worker processes (isolation="process"); nothing to do in-process.  The registry can still
+        answer in-process functions afterwards, not those of workers."""
+        if self.workers is not None:
+            self.workers.close()
+
+    async def aclose(self) -> None:
+        await asyncio.to_thread(self.close)
 
     def get(self, name_or_arn: str) -> LocalFunction | None:
         return self._functions.get(function_name(name_or_arn))
@@ -163,14 +215,17 @@ class LocalFunctions:
         return function_name(name_or_arn) in self._functions
 
     @classmethod
-    def from_template(cls, path: str | os.PathLike, *, region: str = "us-east-1",
-                      output: TextIO | None = None) -> LocalFunctions:
-        """The Python functions of a SAM ``template.yaml`` (Globals merged, intrinsics resolved as deployed)."""
-        return cls.from_functions(load_application(path).functions.values(), region=region, output=output)
+    def from_template(cls, path: str | os.PathLike, *, region: str = "us-east-1", output: TextIO | None = None,
+                      **options: Any) -> LocalFunctions:
+        """The Python functions of a SAM ``template.yaml`` (Globals merged, intrinsics resolved as deployed);
+        ``options`` as ``from_functions``'."""
+        return cls.from_functions(load_application(path).functions.values(), region=region, output=output,
+                                  **options)
 
     @classmethod
     def from_functions(cls, functions: Iterable[Function], *, region: str = "us-east-1",
-                       output: TextIO | None = None) -> LocalFunctions:
+                       output: TextIO | None = None, isolation: str = "in-process", max_workers: int = MAX_WORKERS,
+                       moto: bool = False) -> LocalFunctions:
         """A template's Python functions as in-process handlers, by their deployed name and their logical id,
         each in a fresh "execution environment".
 
@@ -180,14 +235,28 @@ class LocalFunctions:
         clients or settings, unlike ``load_handler``'s per-file cache).  ``AWS_SAM_LOCAL`` is set as ``sam
         local`` sets it (Powertools then skips X-Ray).  With ``output``, what a function prints (Powertools'
         JSON logs and EMF metrics) goes there, as Lambda sends it to CloudWatch Logs rather than to the caller.
+
+        With ``isolation="process"`` nothing is imported here: each function's workers import its handler
+        (under the same environment, with its code directory first on ``sys.path`` and as the working
+        directory), and an import that fails is answered by Invoke as Lambda answers a failed Init
+        (``Runtime.ImportModuleError``...), rather than raised; what they print goes to ``output``, else to
+        stderr.  See the class's docstring for ``max_workers`` and ``moto``.
         """
         stack = next(_stacks)
-        registry = cls()
+        registry = cls(isolation, max_workers=max_workers, output=output, moto=moto)
         for function in functions:
             if function.runtime and not function.runtime.startswith("python"):
                 continue
             env = {"AWS_SAM_LOCAL": "true", "AWS_REGION": region, "AWS_DEFAULT_REGION": region,
                    **function.environment, "AWS_LAMBDA_FUNCTION_NAME": function.name}
+            if isolation == "process":
+                worker = WorkerSpec(function.handler, function.code_dir,
+                                    {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory),
+                                     "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", **env})
+                for name in dict.fromkeys((function.name, function.logical_id)):
+                    registry.add(LocalFunction(name, _in_worker, function.code_dir, env, function.timeout,
+                                               function.memory, worker=worker))
+                continue
             with lambda_environment(env), _printing(output):
                 handler = _import(function, f"_asl_local_{stack}_{function.logical_id}")
             if output is not None:
@@ -216,6 +285,8 @@ class LocalFunctions:
         if function.init_error is not None:
             body = {**function.init_error, "requestId": request.request_id}
             return LambdaResponse(_json(body), request.request_id, function_error="Unhandled")
+        if function.worker is not None and self.workers is not None:
+            return await self._run_in_worker(function, request, event, clock)
         if function.timeout is not None and not inspect.iscoroutinefunction(function.handler):
             async with self._sandbox():  # its Timeout counts from when it runs, not from when it queued
                 return await self._run(function, request, event, clock)
@@ -261,12 +332,61 @@ class LocalFunctions:
         if error is not None:
             return LambdaResponse(_json(error_body(error, request.request_id, function.code_dir)), request.request_id,
                                   function_error="Unhandled")
-        payload, failed = _response_body(result, request.request_id)
-        log = None
-        if request.log_type == "Tail":
-            log = base64.b64encode(f"START RequestId: {request.request_id} Version: $LATEST\nEND RequestId: "
-                                   f"{request.request_id}\n".encode()).decode()
-        return LambdaResponse(payload, request.request_id, function_error=failed, log_result=log)
+        payload, failed = response_body(result, request.request_id)
+        return LambdaResponse(payload, request.request_id, function_error=failed, log_result=_tail(request))
+
+    async def _run_in_worker(self, function: LocalFunction, request: LambdaRequest, event: Any,
+                             clock: Any) -> LambdaResponse:
+        """The invocation in a worker of the function's pool (``lambda_.workers``): the same answers as
+        in-process, and Lambda's ``Runtime.ExitError`` when the worker died under the handler."""
+        assert self.workers is not None and function.worker is not None
+        timeout = function.timeout
+        message = {"event": event, "context": {
+            "function_name": function.name, "arn": request.qualified_arn.rsplit(":", 1)[0],
+            "request_id": request.request_id, "memory": function.memory, "timeout": timeout or _MAX_TIMEOUT}}
+        outcome: Outcome = await self.workers.invoke(function.worker, message, timeout, clock)
+        if outcome.kind == "ok":
+            return LambdaResponse(outcome.body, request.request_id, function_error=outcome.error,
+                                  log_result=_tail(request))
+        if outcome.kind == "timeout":
+            return _timed_out(request, timeout or _MAX_TIMEOUT)
+        if outcome.kind == "init_error":
+            body = {**(outcome.init_error or {}), "requestId": request.request_id}
+        else:
+            status = outcome.status
+            how = f"signal: {_signal_name(-status)}" if status is not None and status < 0 else \
+                f"exit status {status if status is not None else 1}"
+            body = {"errorType": "Runtime.ExitError",
+                    "errorMessage": f"RequestId: {request.request_id} Error: Runtime exited with error: {how}"}
+        return LambdaResponse(_json(body), request.request_id, function_error="Unhandled")
+
+
+def _tail(request: LambdaRequest) -> str | None:
+    """The log tail Invoke returns for LogType Tail."""
+    if request.log_type != "Tail":
+        return None
+    return base64.b64encode(f"START RequestId: {request.request_id} Version: $LATEST\nEND RequestId: "
+                            f"{request.request_id}\n".encode()).decode()
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name.removeprefix("SIG").lower().replace("kill", "killed")
+    except ValueError:
+        return str(number)
+
+
+def _in_worker(event: Any, context: Any) -> Any:
+    """The handler of a function that runs in worker processes: never called in this one."""
+    raise AssertionError("a function of isolation='process' runs in its workers")
+
+
+def _absolute_spec(spec: str) -> str:
+    """``file.py:function`` with the file's path made absolute (a worker may run in another directory)."""
+    target, sep, name = spec.rpartition(":")
+    if sep and (target.endswith(".py") or "/" in target):
+        return f"{Path(target).resolve()}:{name}"
+    return spec
 
 
 def _call_in_thread(handler: Callable[..., Any], event: Any, context: LambdaContext) -> tuple[Any, Exception | None]:
@@ -349,19 +469,6 @@ def _printing_to(handler: Callable[..., Any], output: TextIO) -> Callable[[Any, 
 def _json(value: Any) -> bytes:
     # the Python runtime serializes with json.dumps' default separators (Content-Length shows it)
     return json.dumps(value).encode()
-
-
-def _response_body(result: Any, request_id: str) -> tuple[bytes, str | None]:
-    """A handler's return value as the runtime sends it: bytes as they are, anything else as JSON, and the
-    runtime's ``Runtime.MarshalError`` for what JSON cannot encode."""
-    if isinstance(result, (bytes, bytearray)):
-        return bytes(result), None
-    try:
-        return _json(result), None
-    except (TypeError, ValueError) as exc:
-        body = {"errorMessage": f"Unable to marshal response: {exc}", "errorType": "Runtime.MarshalError",
-                "requestId": request_id, "stackTrace": []}
-        return _json(body), "Unhandled"
 
 
 # ---- any Lambda Invoke API
