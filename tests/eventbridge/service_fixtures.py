@@ -25,6 +25,13 @@ def client(service: str) -> Any:
     return boto3.client(service, region_name="us-east-1")
 
 
+def queue(name: str, **attributes: str) -> tuple[str, str]:
+    """A new SQS queue's URL and ARN (a target, a dead-letter queue)."""
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
 def counter(prefix: str) -> Any:
     numbers = itertools.count(1)
     return lambda: f"{prefix}-{next(numbers)}"

@@ -9,13 +9,7 @@ import pytest
 from asl_engine.eventbridge.injection import CODES, InjectedFailures
 from asl_engine.eventbridge.invokers import Invokers
 
-from .service_fixtures import ACCOUNT, ENTRY, FUNCTION_ARN, client, make_bridge
-
-
-def dead_letter_queue():
-    sqs = client("sqs")
-    url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
-    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+from .service_fixtures import ACCOUNT, ENTRY, FUNCTION_ARN, client, make_bridge, queue
 
 
 def dead_letters(url):
@@ -96,7 +90,7 @@ def test_a_throttled_target_is_retried_then_delivered(aws):
 
 def test_a_retryable_injected_code_exhausts_the_retry_policy_into_the_dlq(aws):
     received: list = []
-    url, dlq = dead_letter_queue()
+    url, dlq = queue("dlq")
     injected = InjectedFailures()
     injected.add("arn:aws:lambda:*", "INTERNAL_ERROR", "boom")
     eb = bridge(received, injected, policy={"MaximumRetryAttempts": 2}, dlq=dlq)
@@ -110,7 +104,7 @@ def test_a_retryable_injected_code_exhausts_the_retry_policy_into_the_dlq(aws):
 
 def test_a_non_retryable_injected_code_goes_straight_to_the_dlq(aws):
     received: list = []
-    url, dlq = dead_letter_queue()
+    url, dlq = queue("dlq")
     injected = InjectedFailures()
     injected.add(FUNCTION_ARN, "NO_PERMISSIONS", "not allowed", count=1)
     eb = bridge(received, injected, dlq=dlq)

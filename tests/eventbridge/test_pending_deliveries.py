@@ -24,23 +24,14 @@ from asl_engine.eventbridge.service import EventBridge
 from asl_engine.eventbridge.timers import Timers
 from asl_engine.runtime.clock import VirtualClock
 
-from .service_fixtures import ACCOUNT, FUNCTION_ARN, START, counter
+from .service_fixtures import ACCOUNT, FUNCTION_ARN, START, client, counter, queue
 
 ENTRY = {"Source": "shop", "DetailType": "Order", "Detail": '{"id": 1}'}
 RULE_ARN = f"arn:aws:events:us-east-1:{ACCOUNT}:rule/r"
 
 
-def sqs() -> Any:
-    return boto3.client("sqs", region_name="us-east-1")
-
-
-def dead_letter_queue() -> tuple[str, str]:
-    url = sqs().create_queue(QueueName="dlq")["QueueUrl"]
-    return url, sqs().get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-
-
 def dead_letters(url: str) -> list[dict[str, Any]]:
-    answer = sqs().receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
+    answer = client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
     return answer.get("Messages", [])
 
 
@@ -91,7 +82,7 @@ def first_process(tmp_path, target_failures: int, policy: dict[str, int]) -> tup
     path, clock = str(tmp_path / "events.db"), VirtualClock(START)
     flaky = Flaky(clock, target_failures)
     process = Process(path, clock, flaky).start()
-    url, dlq = dead_letter_queue()
+    url, dlq = queue("dlq")
     process.events.put_rule(Name="r", EventPattern=json.dumps({"source": ["shop"]}))
     process.events.put_targets(Rule="r", Targets=[{"Id": "f", "Arn": FUNCTION_ARN, "RetryPolicy": policy,
                                                    "DeadLetterConfig": {"Arn": dlq}}])

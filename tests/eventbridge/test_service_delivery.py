@@ -12,16 +12,9 @@ import pytest
 from asl_engine.eventbridge.delivery import DeliveryFailure
 from asl_engine.eventbridge.invokers import Invokers
 
-from .service_fixtures import ACCOUNT, ENTRY, FUNCTION_ARN, client, make_bridge
+from .service_fixtures import ACCOUNT, ENTRY, FUNCTION_ARN, client, make_bridge, queue
 
 PATTERN = json.dumps({"source": ["shop"]})
-
-
-def queue(name, **attributes):
-    sqs = client("sqs")
-    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    return url, arn
 
 
 def receive(url):

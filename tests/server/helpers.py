@@ -19,6 +19,12 @@ def definition(states: dict[str, Any], start: str | None = None, **extra: Any) -
     return json.dumps({"StartAt": start or next(iter(states)), "States": states, **extra})
 
 
+def queue(sqs: Any, name: str, **attributes: str) -> tuple[str, str]:
+    """A new SQS queue's URL and ARN (what a target or a pipe names)."""
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
 PASS = definition({"P": {"Type": "Pass", "End": True}})
 # A Distributed Map's ItemProcessor: each child waits a minute of the server's clock, then item 2 fails
 WAITING_CHILDREN = {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "W",

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.server.conftest import Server
-from tests.server.helpers import ROLE, definition, eventually, wait_for_end
+from tests.server.helpers import ROLE, definition, eventually, queue, wait_for_end
 
 ARGS = ("--virtual-clock", "--no-moto")
 ECHO = definition({"P": {"Type": "Pass", "End": True}})
@@ -187,9 +187,7 @@ def pending_retries(server: Server) -> list[dict[str, Any]]:
 
 def dead_letter_queue(server: Server) -> tuple[str, str]:
     """The queue ``dead`` (again: moto's queues do not outlive the server, the events file does)."""
-    sqs = server.client("sqs")
-    url = sqs.create_queue(QueueName="dead")["QueueUrl"]
-    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return queue(server.client("sqs"), "dead")
 
 
 def throttle(server: Server, count: int) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ import pytest
 
 from tests.server.conftest import Server
 from tests.server.helpers import ROLE, definition, eventually, wait_for_end
+from tests.server.helpers import queue as new_queue  # the tests name their queue ARNs `queue`
 from tests.server.test_events_api import refused, unique
 
 ECHO = definition({"P": {"Type": "Pass", "End": True}})
@@ -29,8 +30,7 @@ def sqs(server: Server) -> Any:
 
 
 def make_queue(sqs: Any, **attributes: str) -> tuple[str, str]:
-    url = sqs.create_queue(QueueName=unique("source"), Attributes=attributes)["QueueUrl"]
-    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return new_queue(sqs, unique("source"), **attributes)
 
 
 def machine(sfn: Any, states: str = ECHO, kind: str = "STANDARD") -> str:

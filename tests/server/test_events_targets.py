@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.server.conftest import Server
-from tests.server.helpers import ROLE, definition, eventually, wait_for_end
+from tests.server.helpers import ROLE, definition, eventually, queue, wait_for_end
 from tests.server.test_events_api import refused, unique
 
 ECHO = definition({"P": {"Type": "Pass", "End": True}})
@@ -51,13 +51,12 @@ def test_put_events_starts_a_state_machine_execution(events, sfn, machine) -> No
 
 def test_input_transformer_and_sqs_target_share_the_moto_backend(server: Server, events) -> None:
     sqs = server.client("sqs")
-    url = sqs.create_queue(QueueName=unique("rule-target"))["QueueUrl"]
-    queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url, queue_arn = queue(sqs, unique("rule-target"))
     bus = unique("bus")
     events.create_event_bus(Name=bus)
     events.put_rule(Name="to-sqs", EventBusName=bus, EventPattern=json.dumps({"detail-type": ["paid"]}))
     events.put_targets(Rule="to-sqs", EventBusName=bus, Targets=[{
-        "Id": "q", "Arn": queue,
+        "Id": "q", "Arn": queue_arn,
         "InputTransformer": {"InputPathsMap": {"id": "$.detail.id"}, "InputTemplate": '{"order": <id>}'}}])
     events.put_events(Entries=[{"EventBusName": bus, "Source": "s", "DetailType": "paid",
                                 "Detail": json.dumps({"id": "o-1"})}])
@@ -139,12 +138,11 @@ def test_schedules_fire_on_a_real_clock_server() -> None:
 def test_a_workflows_put_events_reaches_the_buses_the_api_shows(server: Server, events, sfn) -> None:
     """An ``events:putEvents`` Task in a served execution lands on the server's bus, where its rules see it."""
     sqs = server.client("sqs")
-    url = sqs.create_queue(QueueName=unique("from-workflow"))["QueueUrl"]
-    queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url, queue_arn = queue(sqs, unique("from-workflow"))
     bus = unique("workflow-bus")
     events.create_event_bus(Name=bus)
     events.put_rule(Name="workflow-done", EventBusName=bus, EventPattern=json.dumps({"source": ["workflow"]}))
-    events.put_targets(Rule="workflow-done", EventBusName=bus, Targets=[{"Id": "q", "Arn": queue}])
+    events.put_targets(Rule="workflow-done", EventBusName=bus, Targets=[{"Id": "q", "Arn": queue_arn}])
     publish = definition({"Publish": {
         "Type": "Task", "Resource": "arn:aws:states:::events:putEvents", "End": True,
         "Parameters": {"Entries": [{"EventBusName": bus, "Source": "workflow", "DetailType": "done",
@@ -175,9 +173,7 @@ def inject(server: Server, **rule: Any) -> list[dict]:
 
 
 def dead_letter_queue(server: Server) -> tuple[str, str]:
-    sqs = server.client("sqs")
-    url = sqs.create_queue(QueueName=unique("dlq"))["QueueUrl"]
-    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return queue(server.client("sqs"), unique("dlq"))
 
 
 def dead_letters(server: Server, url: str) -> list[dict[str, str]]:

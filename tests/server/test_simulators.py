@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.server.helpers import ROLE, TERMINAL, definition, eventually
+from tests.server.helpers import ROLE, TERMINAL, definition, eventually, queue
 
 STEP = 60.0  # clock seconds per advance while waiting: a .sync task polls every 30 (Batch) or 60 (SageMaker)
 
@@ -56,8 +56,7 @@ def scoring(server: Any) -> str:
 
 def test_batch_submit_job_sync_succeeds_as_the_clock_advances(server, sfn, scoring) -> None:
     sqs, events = server.client("sqs"), server.client("events")
-    queue_url = sqs.create_queue(QueueName="sim-batch-events")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_url, queue_arn = queue(sqs, "sim-batch-events")
     events.put_rule(Name="sim-batch-succeeded", EventPattern=json.dumps({
         "source": ["aws.batch"], "detail-type": ["Batch Job State Change"],
         "detail": {"jobName": ["sim-ok"], "status": ["SUCCEEDED"]}}))
